@@ -1,0 +1,149 @@
+//! The command line, as clap types only. The core never sees these: `commands/` turns them
+//! into calls.
+
+mod config;
+mod endorser;
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+pub use config::ConfigCommand;
+pub use endorser::EndorserCommand;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 success, 1 failure, 2 usage; 'subscribe update' and 'sync' exit with the
+code of the last failed subscription (10 fetch, 11 signature, 12 signer mismatch,
+13 not authorised, 17 lower version, 31 identifier changed, 33 created in the future,
+34 expired, 38 not an image list).";
+
+/// Keep virtual machine images in step with signed HEPiX image lists.
+#[derive(Debug, Parser)]
+#[command(
+    name = "vmcatcher",
+    version,
+    propagate_version = true,
+    disable_help_subcommand = true,
+    after_help = AFTER_HELP
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted before or after any subcommand.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)
+    #[arg(short = 'c', long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]
+    #[arg(short = 'd', long, global = true, value_name = "URL")]
+    pub database: Option<String>,
+
+    /// IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cert_dir: Option<PathBuf>,
+
+    /// Say more (repeat for more detail)
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Say less (repeat for less)
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub quiet: u8,
+
+    /// When to colour diagnostics
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
+    pub color: Color,
+
+    /// Log line format, `json` for log shippers
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+
+    /// Output format of records
+    #[arg(
+        short = 'f',
+        long,
+        global = true,
+        value_enum,
+        ignore_case = true,
+        env = "VMCATCHER_OUTPUT_FORMAT",
+        default_value_t = Format::Lines,
+        hide_env_values = true
+    )]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// How records are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The original's tab-separated lines and key=value blocks
+    Lines,
+    /// A documented, stable JSON schema
+    Json,
+    /// The verified signed content of a list (subscribe show only)
+    Message,
+    /// The stored raw signed message, byte for byte (subscribe show only)
+    Smime,
+}
+
+#[derive(Debug, Subcommand)]
+#[command(disable_help_subcommand = true)]
+pub enum Command {
+    /// Manage who may sign image lists
+    #[command(subcommand)]
+    Endorser(EndorserCommand),
+
+    /// Show the effective configuration
+    #[command(subcommand)]
+    Config(ConfigCommand),
+
+    /// Print a shell completion script
+    #[command(
+        after_help = "Example:\n  vmcatcher completions bash > /etc/bash_completion.d/vmcatcher"
+    )]
+    Completions {
+        /// Shell to complete for
+        shell: Shell,
+    },
+
+    /// Write the committed completions or man pages into a directory (for packagers)
+    #[command(hide = true)]
+    Generate {
+        /// What to generate
+        what: Generated,
+        /// Directory to write into
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Generated {
+    Completions,
+    Man,
+}

@@ -1,0 +1,36 @@
+use crate::cli::{ConfigCommand, Format};
+use crate::commands::Context;
+use crate::error::Result;
+use crate::output;
+
+pub fn run(ctx: &Context, cmd: ConfigCommand) -> Result<()> {
+    match cmd {
+        ConfigCommand::Show => show(ctx),
+    }
+}
+
+/// `key=value<TAB>source` lines, or a JSON object keyed by setting.
+fn show(ctx: &Context) -> Result<()> {
+    let entries = ctx.config.entries();
+    match ctx.record_format()? {
+        Format::Json => {
+            let map: serde_json::Map<String, serde_json::Value> = entries
+                .into_iter()
+                .map(|e| {
+                    (
+                        e.key.to_string(),
+                        serde_json::json!({ "value": e.value, "source": e.source }),
+                    )
+                })
+                .collect();
+            output::json(&map)
+        }
+        _ => {
+            let text: String = entries
+                .iter()
+                .map(|e| format!("{}={}\t{}\n", e.key, e.value, e.source))
+                .collect();
+            output::write(text)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+use crate::cli::{EndorserCommand, Format};
+use crate::commands::Context;
+use crate::db::{Credential, Endorser};
+use crate::error::{Error, Result};
+use crate::output::{self, quoted};
+
+pub fn run(ctx: &Context, cmd: EndorserCommand) -> Result<()> {
+    match cmd {
+        EndorserCommand::List => list(ctx),
+        EndorserCommand::Show { id } => show(ctx, &id),
+        EndorserCommand::Create { id, dn, ca } => create(ctx, &id, dn, ca),
+        EndorserCommand::Delete { id } => {
+            ctx.open_db()?.delete_endorser(&id)?;
+            tracing::info!("deleted endorser '{id}'");
+            Ok(())
+        }
+    }
+}
+
+fn create(ctx: &Context, id: &str, dns: Vec<String>, cas: Vec<String>) -> Result<()> {
+    if id.trim().is_empty() {
+        return Err(Error::Failed(
+            "the endorser identifier is empty: give a name or a UUID".into(),
+        ));
+    }
+    if dns.len() != cas.len() {
+        let detail = match dns.get(cas.len()) {
+            Some(dn) => format!("--dn '{dn}' has no --ca"),
+            None => format!("--ca '{}' has no --dn", cas[dns.len()]),
+        };
+        return Err(Error::Failed(format!(
+            "{detail}: give one --ca for every --dn, in the same order"
+        )));
+    }
+    let credentials: Vec<Credential> = dns
+        .into_iter()
+        .zip(cas)
+        .map(|(dn, ca)| Credential { dn, ca })
+        .collect();
+    for c in &credentials {
+        if !c.dn.starts_with('/') || !c.ca.starts_with('/') {
+            return Err(Error::Failed(format!(
+                "credential dn '{}' ca '{}' is not in OpenSSL one-line form \
+                 (/C=../O=../CN=..): write it as 'vmcatcher verify' prints it",
+                c.dn, c.ca
+            )));
+        }
+    }
+    let created = ctx.open_db()?.add_endorser(id, &credentials)?;
+    if created {
+        tracing::info!(
+            "created endorser '{id}' with {} credential(s)",
+            credentials.len()
+        );
+    } else {
+        tracing::info!(
+            "added {} credential(s) to endorser '{id}'",
+            credentials.len()
+        );
+    }
+    Ok(())
+}
+
+/// The original's listing: one line per credential, each field single-quoted.
+fn list(ctx: &Context) -> Result<()> {
+    let format = ctx.record_format()?;
+    let endorsers = ctx.open_db()?.endorsers()?;
+    match format {
+        Format::Json => output::json(&endorsers),
+        _ => output::write(
+            endorsers
+                .iter()
+                .flat_map(|e| {
+                    e.credentials.iter().map(move |c| {
+                        format!(
+                            "{}\t{}\t{}\n",
+                            quoted(&e.identifier),
+                            quoted(&c.dn),
+                            quoted(&c.ca)
+                        )
+                    })
+                })
+                .collect::<String>(),
+        ),
+    }
+}
+
+fn show(ctx: &Context, id: &str) -> Result<()> {
+    let format = ctx.record_format()?;
+    let endorser = ctx.open_db()?.endorser(id)?;
+    match format {
+        Format::Json => output::json(&endorser),
+        _ => output::write(endorser_block(&endorser)),
+    }
+}
+
+/// The original's `key=value` block for an endorser.
+fn endorser_block(endorser: &Endorser) -> String {
+    let mut text = format!("endorser.dc:identifier={}\n", endorser.identifier);
+    for c in &endorser.credentials {
+        text.push_str(&format!(
+            "endorser.hv:dn={}\nendorser.hv:ca={}\n",
+            c.dn, c.ca
+        ));
+    }
+    text
+}

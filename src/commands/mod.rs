@@ -1,0 +1,63 @@
+//! One file per command group: arguments in, a core call, output out.
+
+mod config;
+mod endorser;
+
+use crate::cli::{Cli, Command, Format};
+use crate::config::{Config, Environment, Source};
+use crate::db::Db;
+use crate::error::{Error, Result};
+
+/// What every command gets: the effective configuration and the output format.
+pub struct Context {
+    pub config: Config,
+    pub format: Format,
+}
+
+impl Context {
+    /// Opens the configured database, saying so when it is the built-in default.
+    pub fn open_db(&self) -> Result<Db> {
+        let database = &self.config.database;
+        if database.source == Source::Default {
+            tracing::info!(
+                "using the default database {}",
+                database.value.path.display()
+            );
+        }
+        Db::open(&database.value.path)
+    }
+
+    /// Refuses the formats a listing has no use for.
+    pub fn record_format(&self) -> Result<Format> {
+        match self.format {
+            Format::Lines | Format::Json => Ok(self.format),
+            other => Err(Error::Usage(format!(
+                "format '{}' is only for 'subscribe show'; use lines or json here",
+                format_name(other)
+            ))),
+        }
+    }
+}
+
+pub fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Lines => "lines",
+        Format::Json => "json",
+        Format::Message => "message",
+        Format::Smime => "smime",
+    }
+}
+
+/// Runs the parsed command.
+pub fn dispatch(cli: Cli, config: Config, _env: &Environment) -> Result<()> {
+    let ctx = Context {
+        config,
+        format: cli.global.format,
+    };
+    match cli.command {
+        Command::Endorser(cmd) => endorser::run(&ctx, cmd),
+        Command::Config(cmd) => config::run(&ctx, cmd),
+        // Handled in `run` before the configuration is loaded.
+        Command::Completions { .. } | Command::Generate { .. } => Ok(()),
+    }
+}

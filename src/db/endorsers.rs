@@ -1,0 +1,151 @@
+//! Endorsers and their credentials.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use super::Db;
+use crate::error::{Error, Result};
+
+/// A certificate identity: subject and issuer in OpenSSL one-line form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Credential {
+    pub dn: String,
+    pub ca: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Endorser {
+    #[serde(rename = "id")]
+    pub identifier: String,
+    pub credentials: Vec<Credential>,
+}
+
+impl Db {
+    /// Creates the endorser when missing and adds the credentials, all or nothing.
+    /// Returns whether the endorser was new.
+    pub fn add_endorser(&mut self, identifier: &str, credentials: &[Credential]) -> Result<bool> {
+        self.write(|tx| {
+            let existing = endorser_row(tx, identifier)?;
+            let endorser_id = match existing {
+                Some(id) => id,
+                None => {
+                    tx.execute(
+                        "INSERT INTO endorser (identifier) VALUES (?1)",
+                        [identifier],
+                    )
+                    .map_err(|e| super::sql(e))?;
+                    tx.last_insert_rowid()
+                }
+            };
+            for credential in credentials {
+                add_credential(tx, endorser_id, identifier, credential)?;
+            }
+            Ok(existing.is_none())
+        })
+    }
+
+    /// Deletes the endorser; its credentials and subscription links go with it.
+    pub fn delete_endorser(&mut self, identifier: &str) -> Result<()> {
+        let deleted = self.write(|tx| {
+            tx.execute("DELETE FROM endorser WHERE identifier = ?1", [identifier])
+                .map_err(|e| super::sql(e))
+        })?;
+        if deleted == 0 {
+            return Err(unknown_endorser(identifier));
+        }
+        Ok(())
+    }
+
+    /// Every endorser with its credentials, ordered by identifier.
+    pub fn endorsers(&self) -> Result<Vec<Endorser>> {
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT e.identifier, c.dn, c.ca FROM endorser e \
+                 LEFT JOIN endorser_credential c ON c.endorser_id = e.id \
+                 ORDER BY e.identifier, c.id",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, Option<String>>(1)?,
+                    row.get::<_, Option<String>>(2)?,
+                ))
+            })
+            .map_err(|e| self.error(e))?;
+        let mut endorsers: Vec<Endorser> = Vec::new();
+        for row in rows {
+            let (identifier, dn, ca) = row.map_err(|e| self.error(e))?;
+            if endorsers.last().map(|e| &e.identifier) != Some(&identifier) {
+                endorsers.push(Endorser {
+                    identifier,
+                    credentials: Vec::new(),
+                });
+            }
+            if let (Some(dn), Some(ca), Some(last)) = (dn, ca, endorsers.last_mut()) {
+                last.credentials.push(Credential { dn, ca });
+            }
+        }
+        Ok(endorsers)
+    }
+
+    /// One endorser by identifier.
+    pub fn endorser(&self, identifier: &str) -> Result<Endorser> {
+        self.endorsers()?
+            .into_iter()
+            .find(|e| e.identifier == identifier)
+            .ok_or_else(|| unknown_endorser(identifier))
+    }
+}
+
+fn endorser_row(tx: &Transaction<'_>, identifier: &str) -> Result<Option<i64>> {
+    tx.query_row(
+        "SELECT id FROM endorser WHERE identifier = ?1",
+        [identifier],
+        |row| row.get(0),
+    )
+    .optional()
+    .map_err(|e| super::sql(e))
+}
+
+fn add_credential(
+    tx: &Transaction<'_>,
+    endorser_id: i64,
+    identifier: &str,
+    credential: &Credential,
+) -> Result<()> {
+    let owner: Option<String> = tx
+        .query_row(
+            "SELECT e.identifier FROM endorser_credential c JOIN endorser e ON e.id = c.endorser_id \
+             WHERE c.dn = ?1 AND c.ca = ?2",
+            params![credential.dn, credential.ca],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(|e| super::sql(e))?;
+    if let Some(owner) = owner {
+        let whose = if owner == identifier {
+            "this endorser already has it".to_string()
+        } else {
+            format!("it belongs to endorser '{owner}'")
+        };
+        return Err(Error::Conflict(format!(
+            "credential dn '{}' ca '{}' is already stored: {whose}; nothing was changed",
+            credential.dn, credential.ca
+        )));
+    }
+    tx.execute(
+        "INSERT INTO endorser_credential (endorser_id, dn, ca) VALUES (?1, ?2, ?3)",
+        params![endorser_id, credential.dn, credential.ca],
+    )
+    .map_err(|e| super::sql(e))?;
+    Ok(())
+}
+
+fn unknown_endorser(identifier: &str) -> Error {
+    Error::NotFound(format!(
+        "endorser '{identifier}' does not exist: 'vmcatcher endorser list' shows the known ones"
+    ))
+}

@@ -1,0 +1,181 @@
+//! The SQLite database: opening it safely, migrating it, and the queries of each concept.
+
+mod endorsers;
+mod schema;
+mod url;
+
+use std::fs;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+pub use endorsers::{Credential, Endorser};
+pub use schema::LATEST_VERSION;
+pub use url::DatabaseUrl;
+
+use crate::error::{Error, Result};
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An open, migrated database.
+pub struct Db {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Db {
+    /// Opens (creating when missing) and migrates the database at `path`.
+    ///
+    /// A new database file is created 0600 because it may hold HTTP passwords; a missing
+    /// parent directory is created 0700.
+    pub fn open(path: &Path) -> Result<Db> {
+        let fail = |message: String| Error::Database {
+            path: path.to_path_buf(),
+            message,
+        };
+        if path.is_dir() {
+            return Err(fail(
+                "is a directory: give the path of a database file, e.g. <dir>/vmcatcher.db".into(),
+            ));
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.exists() {
+                fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(parent)
+                    .map_err(|e| {
+                        fail(format!(
+                            "cannot create the directory {}: {e}; create it or choose another \
+                             --database",
+                            parent.display()
+                        ))
+                    })?;
+            } else if !parent.is_dir() {
+                return Err(fail(format!(
+                    "{} is not a directory: choose another --database",
+                    parent.display()
+                )));
+            }
+        }
+        if !path.exists() {
+            // Create the file ourselves so its mode does not depend on the umask.
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .or_else(|e| match e.kind() {
+                    std::io::ErrorKind::AlreadyExists => fs::File::open(path),
+                    _ => Err(e),
+                })
+                .map_err(|e| {
+                    fail(format!(
+                        "cannot create the database file: {e}; check the directory's \
+                         permissions or choose another --database"
+                    ))
+                })?;
+        }
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| fail(format!("cannot open: {e}; check its permissions")))?;
+        configure(&conn).map_err(|e| fail(describe(&e)))?;
+        schema::migrate(&mut conn).map_err(fail)?;
+        Ok(Db {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so
+    /// two writers queue on the busy timeout instead of failing half way.
+    pub fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| sql_error(&path, e))?;
+        let value = f(&tx).map_err(|e| with_path(e, &path))?;
+        tx.commit().map_err(|e| sql_error(&path, e))?;
+        Ok(value)
+    }
+
+    /// Read access for queries.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Turns a rusqlite error into one of ours naming this database.
+    pub fn error(&self, e: rusqlite::Error) -> Error {
+        sql_error(&self.path, e)
+    }
+}
+
+/// Settings every connection needs: real foreign keys, WAL so readers never block the
+/// writer, a busy timeout, and full sync so a crash never loses a commit.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::debug!("journal mode is {mode}, not WAL");
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    Ok(())
+}
+
+/// A rusqlite error inside a `Db::write` closure; `write` fills in the database path.
+pub(crate) fn sql(e: rusqlite::Error) -> Error {
+    sql_error(Path::new(""), e)
+}
+
+fn with_path(e: Error, path: &Path) -> Error {
+    match e {
+        Error::Database { path: p, message } if p.as_os_str().is_empty() => Error::Database {
+            path: path.to_path_buf(),
+            message,
+        },
+        other => other,
+    }
+}
+
+pub(crate) fn sql_error(path: &Path, e: rusqlite::Error) -> Error {
+    Error::Database {
+        path: path.to_path_buf(),
+        message: describe(&e),
+    }
+}
+
+/// SQLite's messages with advice for the ones an administrator can act on.
+fn describe(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::ReadOnly) => {
+            format!("{e}: the file or its directory is read-only; check permissions")
+        }
+        Some(ErrorCode::CannotOpen) => {
+            format!("{e}: check that the file and its directory are writable")
+        }
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
+            format!("{e}: another vmcatcher holds the database; try again later")
+        }
+        Some(ErrorCode::NotADatabase) => {
+            format!("{e}: the file is not an SQLite database; check --database")
+        }
+        _ => e.to_string(),
+    }
+}
+
+/// The current time in the `YYYY-mm-ddTHH:MM:SSZ` form every stored date uses.
+pub fn now_text() -> String {
+    crate::imagelist::format_date(time::OffsetDateTime::now_utc())
+}

@@ -1,0 +1,183 @@
+//! The schema and its migrations, versioned with `PRAGMA user_version`.
+//!
+//! Each entry of `MIGRATIONS` takes the database from version N to N+1 and runs in the same
+//! immediate transaction as the version bump, so a crash leaves either version, never half.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+/// Version 1: everything the subscription, cache and event features need.
+const V1: &str = r#"
+-- A person or service trusted to sign image lists.
+CREATE TABLE endorser (
+    id          INTEGER PRIMARY KEY,
+    identifier  TEXT NOT NULL UNIQUE
+);
+
+-- An endorser's certificate identities, in OpenSSL one-line form. One subject may be
+-- issued by several CAs, so the pair is the key.
+CREATE TABLE endorser_credential (
+    id          INTEGER PRIMARY KEY,
+    endorser_id INTEGER NOT NULL REFERENCES endorser(id) ON DELETE CASCADE,
+    dn          TEXT NOT NULL,
+    ca          TEXT NOT NULL,
+    UNIQUE (dn, ca)
+);
+CREATE INDEX endorser_credential_endorser ON endorser_credential(endorser_id);
+
+-- A subscribed image list. `identifier` is the list's dc:identifier.
+CREATE TABLE subscription (
+    id              INTEGER PRIMARY KEY,
+    identifier      TEXT NOT NULL UNIQUE,
+    url             TEXT NOT NULL UNIQUE,
+    description     TEXT NOT NULL DEFAULT '',
+    new_images      TEXT NOT NULL DEFAULT 'accept'
+                    CHECK (new_images IN ('refuse', 'accept', 'subscribe')),
+    tls_anchors     TEXT NOT NULL DEFAULT 'both'
+                    CHECK (tls_anchors IN ('system', 'igtf', 'both', 'none')),
+    username        TEXT,
+    password        TEXT,
+    -- The list currently in force; NULL before the first import.
+    current_list_id INTEGER REFERENCES image_list(id) ON DELETE SET NULL,
+    created         TEXT NOT NULL,
+    updated         TEXT
+);
+
+-- Which endorsers may sign which subscription.
+CREATE TABLE subscription_endorser (
+    subscription_id INTEGER NOT NULL REFERENCES subscription(id) ON DELETE CASCADE,
+    endorser_id     INTEGER NOT NULL REFERENCES endorser(id) ON DELETE CASCADE,
+    PRIMARY KEY (subscription_id, endorser_id)
+);
+CREATE INDEX subscription_endorser_endorser ON subscription_endorser(endorser_id);
+
+-- Every imported signed list, kept as history.
+CREATE TABLE image_list (
+    id              INTEGER PRIMARY KEY,
+    subscription_id INTEGER NOT NULL REFERENCES subscription(id) ON DELETE CASCADE,
+    raw             BLOB NOT NULL,          -- the signed message, byte for byte
+    raw_sha512      TEXT NOT NULL,          -- lowercase hex SHA-512 of raw (msgHash)
+    content         BLOB NOT NULL,          -- the verified signed content (JSON)
+    signer_dn       TEXT NOT NULL,
+    signer_ca       TEXT NOT NULL,
+    version         TEXT NOT NULL,
+    created         TEXT NOT NULL,          -- dc:date:created
+    expires         TEXT NOT NULL,          -- dc:date:expires
+    imported        TEXT NOT NULL,
+    expired         TEXT                    -- when it was found expired or no longer valid
+);
+CREATE INDEX image_list_subscription ON image_list(subscription_id);
+
+-- An image of a subscription, by its dc:identifier, with the administrator's choice.
+CREATE TABLE image (
+    id              INTEGER PRIMARY KEY,
+    subscription_id INTEGER NOT NULL REFERENCES subscription(id) ON DELETE CASCADE,
+    identifier      TEXT NOT NULL,
+    selected        INTEGER NOT NULL DEFAULT 0 CHECK (selected IN (0, 1)),
+    -- refused images are remembered so they are not announced as new on every update
+    refused         INTEGER NOT NULL DEFAULT 0 CHECK (refused IN (0, 1)),
+    UNIQUE (subscription_id, identifier)
+);
+CREATE INDEX image_identifier ON image(identifier);
+
+-- An image as described by one imported list.
+CREATE TABLE image_record (
+    id              INTEGER PRIMARY KEY,
+    image_list_id   INTEGER NOT NULL REFERENCES image_list(id) ON DELETE CASCADE,
+    image_id        INTEGER NOT NULL REFERENCES image(id) ON DELETE CASCADE,
+    title           TEXT NOT NULL,
+    description     TEXT NOT NULL,
+    hypervisor      TEXT NOT NULL,
+    sha512          TEXT NOT NULL,
+    uri             TEXT NOT NULL,
+    os              TEXT NOT NULL,
+    osversion       TEXT NOT NULL,
+    arch            TEXT NOT NULL,
+    version         TEXT NOT NULL,
+    size            INTEGER NOT NULL,
+    comments        TEXT NOT NULL,
+    expires         TEXT NOT NULL,          -- the image's own dc:date:expires or the list's
+    metadata        TEXT NOT NULL,          -- the whole hv:image object as JSON
+    UNIQUE (image_list_id, image_id)
+);
+CREATE INDEX image_record_image ON image_record(image_id);
+CREATE INDEX image_record_sha512 ON image_record(sha512);
+
+-- The event journal: every event sent, with the environment handlers got.
+CREATE TABLE event (
+    id              INTEGER PRIMARY KEY,
+    session         TEXT NOT NULL,
+    type            TEXT NOT NULL,
+    image           TEXT,
+    subscription    TEXT,
+    created         TEXT NOT NULL,
+    environment     TEXT NOT NULL           -- JSON object of the VMCATCHER_* variables
+);
+
+-- One delivery of an event to one handler; retried until delivered or given up.
+CREATE TABLE event_delivery (
+    id              INTEGER PRIMARY KEY,
+    event_id        INTEGER NOT NULL REFERENCES event(id) ON DELETE CASCADE,
+    handler         TEXT NOT NULL,
+    state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+    tries           INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    updated         TEXT NOT NULL,
+    UNIQUE (event_id, handler)
+);
+CREATE INDEX event_delivery_state ON event_delivery(state);
+"#;
+
+/// Migrations in order; the database's `user_version` is how many have run.
+const MIGRATIONS: &[&str] = &[V1];
+
+/// The schema version this binary writes.
+pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the schema up to `LATEST_VERSION`; refuses a newer one.
+pub fn migrate(conn: &mut Connection) -> Result<(), String> {
+    let version = user_version(conn)?;
+    if version > LATEST_VERSION {
+        return Err(format!(
+            "schema version {version} is newer than this vmcatcher knows ({LATEST_VERSION}): \
+             it was written by a newer release; upgrade vmcatcher rather than risk the data"
+        ));
+    }
+    if version == 0 && has_original_tables(conn)? {
+        return Err(
+            "was created by the original Python vmcatcher (tables subscriptionAuth, \
+             ImageDefinition): it cannot be used as it is; point --database at a new file \
+             and subscribe again"
+                .to_string(),
+        );
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| e.to_string())?;
+        // Another process may have migrated while we waited for the write lock.
+        if user_version(&tx)? > index as i64 {
+            continue;
+        }
+        tx.execute_batch(sql)
+            .map_err(|e| format!("migration to schema version {} failed: {e}", index + 1))?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)
+            .map_err(|e| e.to_string())?;
+        tx.commit().map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn user_version(conn: &Connection) -> Result<i64, String> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|e| e.to_string())
+}
+
+fn has_original_tables(conn: &Connection) -> Result<bool, String> {
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('subscriptionAuth', 'ImageDefinition')",
+        [],
+        |row| row.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
+    .map_err(|e| e.to_string())
+}

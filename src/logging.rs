@@ -1,0 +1,52 @@
+//! Diagnostics on stderr through `tracing`: level from the configuration, `-v`/`-q` and
+//! `VMCATCHER_LOG`; text for people, JSON for log shippers.
+
+use std::io::IsTerminal;
+
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LOG_LEVELS;
+
+pub struct LogOptions<'a> {
+    pub level: &'a str,
+    pub verbose: u8,
+    pub quiet: u8,
+    pub filter: Option<&'a str>,
+    pub json: bool,
+    pub color: Option<bool>,
+}
+
+/// Installs the global subscriber. Safe to call once per process.
+pub fn init(options: &LogOptions<'_>) {
+    let base = LOG_LEVELS
+        .iter()
+        .position(|l| *l == options.level)
+        .unwrap_or(2) as i32;
+    let index = base + i32::from(options.verbose) - i32::from(options.quiet);
+    let level = if index < 0 {
+        "off"
+    } else {
+        LOG_LEVELS[(index as usize).min(LOG_LEVELS.len() - 1)]
+    };
+    let filter = options
+        .filter
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| EnvFilter::new(format!("vmcatcher={level},warn")));
+    let stderr_is_terminal = std::io::stderr().is_terminal();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let result = if options.json {
+        builder.json().try_init()
+    } else {
+        let ansi = options.color.unwrap_or(stderr_is_terminal);
+        // People at a terminal see the time in their prompt; cron logs need it on the line.
+        if stderr_is_terminal {
+            builder.with_ansi(ansi).without_time().try_init()
+        } else {
+            builder.with_ansi(ansi).try_init()
+        }
+    };
+    let _ = result; // already installed (tests calling run twice): keep the first
+}

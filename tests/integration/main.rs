@@ -1,0 +1,9 @@
+//! One integration test binary (fast to link), one file per area.
+
+mod support;
+
+mod cli;
+mod config;
+mod database;
+mod endorser;
+mod generated;

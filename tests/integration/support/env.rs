@@ -1,0 +1,127 @@
+//! Runs the real binary in a throwaway directory with a cleared environment, so no test
+//! depends on the machine (its HOME, /etc/vmcatcher, /var/lib/vmcatcher…).
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+    vars: Vec<(String, String)>,
+}
+
+/// What a run of the binary left behind.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        assert_eq!(
+            self.code, 0,
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn failure(&self, code: i32, words: &[&str]) -> &Self {
+        assert_eq!(
+            self.code, code,
+            "wrong exit code\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        for word in words {
+            assert!(
+                self.stderr.contains(word),
+                "stderr lacks {word:?}:\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).expect("home dir");
+        let empty_config = dir.path().join("empty.toml");
+        std::fs::write(&empty_config, "").expect("config file");
+        let db = dir.path().join("vmcatcher.db");
+        TestEnv {
+            vars: vec![
+                ("HOME".into(), home.display().to_string()),
+                ("PATH".into(), "/usr/bin:/bin".into()),
+                (
+                    "VMCATCHER_CONFIG".into(),
+                    empty_config.display().to_string(),
+                ),
+                ("VMCATCHER_RDBMS".into(), db.display().to_string()),
+                (
+                    "VMCATCHER_DIR_CERT".into(),
+                    dir.path().join("certs").display().to_string(),
+                ),
+            ],
+            dir,
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.path("vmcatcher.db")
+    }
+
+    pub fn set(&mut self, key: &str, value: impl AsRef<OsStr>) -> &mut Self {
+        self.unset(key);
+        self.vars
+            .push((key.into(), value.as_ref().to_string_lossy().into_owned()));
+        self
+    }
+
+    pub fn unset(&mut self, key: &str) -> &mut Self {
+        self.vars.retain(|(k, _)| k != key);
+        self
+    }
+
+    pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("parent dir");
+        }
+        std::fs::write(&path, content).expect("write file");
+        path
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vmcatcher"));
+        cmd.env_clear()
+            .envs(self.vars.iter().map(|(k, v)| (k, v)))
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .args(args);
+        cmd
+    }
+
+    /// Runs the binary to completion (bounded by the test's own timeouts in the binary).
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output: Output = self.command(args).output().expect("run vmcatcher");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+}
