@@ -12,6 +12,7 @@ pub mod generate;
 pub mod imagelist;
 pub mod logging;
 pub mod output;
+pub mod trust;
 pub mod version;
 
 use cli::{Cli, LogFormat};

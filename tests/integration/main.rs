@@ -7,3 +7,4 @@ mod config;
 mod database;
 mod endorser;
 mod generated;
+mod trust;

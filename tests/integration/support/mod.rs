@@ -1,4 +1,5 @@
 #![allow(dead_code)]
 pub mod env;
+pub mod pki;
 
 pub use env::TestEnv;

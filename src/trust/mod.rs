@@ -1,0 +1,16 @@
+//! Trust: the IGTF trust directory, S/MIME verification of signed image lists, and DNs
+//! in OpenSSL's one-line form.
+//!
+//! `TrustStore::load` reads the directory once; `verify` gives the verified bytes or the
+//! first failure; `inspect` reports every check for `vmcatcher verify`.
+
+pub mod dn;
+pub mod error;
+mod ffi;
+pub mod policy;
+pub mod store;
+pub mod verify;
+
+pub use error::TrustError;
+pub use store::TrustStore;
+pub use verify::{inspect, verify, Check, CheckKind, Signer, VerifiedList, VerifyReport};
