@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod fetch;
 pub mod generate;
 pub mod imagelist;
 pub mod logging;

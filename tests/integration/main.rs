@@ -6,5 +6,6 @@ mod cli;
 mod config;
 mod database;
 mod endorser;
+mod fetch;
 mod generated;
 mod trust;

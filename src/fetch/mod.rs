@@ -1,0 +1,85 @@
+//! Transport: fetch image lists and stream images over https, http and file URLs.
+//!
+//! The rest of vmcatcher talks to a [`Fetcher`], so tests and future transports can stand in
+//! for [`UrlFetcher`], which uses attohttpc for http(s) and `std::fs` for `file://`.
+//!
+//! What this layer guarantees (product spec §5 "Transport", §6, §11.9):
+//! - https servers are verified against the anchors chosen by [`TlsAnchors`];
+//! - redirects are followed up to [`FetchOptions::max_redirects`], query strings kept, and
+//!   basic-auth credentials are never sent to another host or over a downgrade to http;
+//! - timeouts are per connect and per read, never per transfer (images are many GB);
+//! - a body shorter than its `Content-Length` is an error that says "resume", not a
+//!   silently short file;
+//! - URLs in messages and logs never carry credentials ([`redact_url`]).
+
+mod body;
+mod download;
+mod error;
+mod file;
+mod http;
+mod location;
+mod options;
+mod proxy;
+
+pub use body::{is_resumable, truncation, BodyTruncated, ReadTimedOut};
+pub use download::Download;
+pub use error::FetchError;
+pub use location::redact_url;
+pub use options::{default_user_agent, FetchOptions, Secret, TlsAnchors};
+pub use proxy::ProxyConfig;
+
+use location::Scheme;
+
+/// Largest image list accepted; real lists are a few hundred KiB.
+pub const MAX_LIST_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Opens URLs for the rest of vmcatcher.
+pub trait Fetcher: Send + Sync {
+    /// The whole body of `url`, refused without reading it all when over `max_bytes`.
+    /// For image lists.
+    fn fetch_bytes(
+        &self,
+        url: &str,
+        opts: &FetchOptions,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, FetchError>;
+
+    /// A streaming body for `url`, asking for the bytes from `resume_from` on when it is
+    /// not 0. For images: check [`Download::resumed`] before appending.
+    fn open_stream(
+        &self,
+        url: &str,
+        opts: &FetchOptions,
+        resume_from: u64,
+    ) -> Result<Download, FetchError>;
+}
+
+/// The real transport: http(s) with attohttpc, file with `std::fs`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UrlFetcher;
+
+impl Fetcher for UrlFetcher {
+    fn fetch_bytes(
+        &self,
+        url: &str,
+        opts: &FetchOptions,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, FetchError> {
+        match location::parse(url)? {
+            (url, Scheme::Http) => http::fetch_bytes(&url, opts, max_bytes),
+            (url, Scheme::File) => file::fetch_bytes(&url, max_bytes),
+        }
+    }
+
+    fn open_stream(
+        &self,
+        url: &str,
+        opts: &FetchOptions,
+        resume_from: u64,
+    ) -> Result<Download, FetchError> {
+        match location::parse(url)? {
+            (url, Scheme::Http) => http::open_stream(&url, opts, resume_from),
+            (url, Scheme::File) => file::open_stream(&url, resume_from),
+        }
+    }
+}

@@ -1,0 +1,527 @@
+//! A loopback HTTP(S) server for tests: std threads, no async runtime.
+//!
+//! Each route says how to misbehave (ignore ranges, drop the connection, stall, redirect,
+//! ask for credentials...). Every request is recorded for assertions. Everything is
+//! bounded: sockets time out after [`SOCKET_TIMEOUT`], delays are explicit, and dropping
+//! the server stops the accept loop.
+#![allow(dead_code)] // not every test binary uses every knob
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use openssl::pkey::{PKeyRef, Private};
+use openssl::ssl::{SslAcceptor, SslMethod};
+use openssl::x509::{X509Ref, X509};
+
+/// Read/write timeout of every accepted socket, so no handler thread outlives a test by much.
+pub const SOCKET_TIMEOUT: Duration = Duration::from_secs(5);
+const MAX_HEAD: usize = 64 * 1024;
+
+/// How a route answers.
+#[derive(Clone, Debug)]
+pub struct Route {
+    status: u16,
+    body: Vec<u8>,
+    headers: Vec<(String, String)>,
+    honour_range: bool,
+    length: Length,
+    drop_after: Option<usize>,
+    extra: Vec<u8>,
+    redirect: Option<String>,
+    basic_auth: Option<String>,
+    head_delay: Duration,
+    stall: Option<(usize, Duration)>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Length {
+    /// `Content-Length` = bytes of the body.
+    Exact,
+    /// `Content-Length` = this, whatever is sent.
+    Promise(u64),
+    /// No `Content-Length`: the end of the body is the end of the connection.
+    Close,
+}
+
+impl Route {
+    /// 200 with `body` and its `Content-Length`; honours `Range: bytes=N-`.
+    pub fn ok(body: impl Into<Vec<u8>>) -> Self {
+        Route {
+            status: 200,
+            body: body.into(),
+            headers: Vec::new(),
+            honour_range: true,
+            length: Length::Exact,
+            drop_after: None,
+            extra: Vec::new(),
+            redirect: None,
+            basic_auth: None,
+            head_delay: Duration::ZERO,
+            stall: None,
+        }
+    }
+
+    /// Any status with a body (Range is not applied to non-200 answers).
+    pub fn status(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Route {
+            status,
+            ..Route::ok(body)
+        }
+    }
+
+    /// `status` (301, 302, 307...) with `Location: location` (absolute or relative).
+    pub fn redirect(status: u16, location: impl Into<String>) -> Self {
+        Route {
+            redirect: Some(location.into()),
+            ..Route::status(status, Vec::new())
+        }
+    }
+
+    /// Answer 200 with the whole body even when a Range is asked for.
+    pub fn ignore_range(mut self) -> Self {
+        self.honour_range = false;
+        self
+    }
+
+    /// Close the connection after `n` body bytes (the head still promises the full length).
+    pub fn drop_after(mut self, n: usize) -> Self {
+        self.drop_after = Some(n);
+        self
+    }
+
+    /// Send these bytes after the promised body.
+    pub fn send_extra(mut self, extra: impl Into<Vec<u8>>) -> Self {
+        self.extra = extra.into();
+        self
+    }
+
+    /// Flip the bits of the body byte at `offset` (serve wrong bytes, right length).
+    pub fn corrupt_at(mut self, offset: usize) -> Self {
+        self.body[offset] ^= 0xff;
+        self
+    }
+
+    /// Announce `n` bytes in `Content-Length` whatever the body is.
+    pub fn promise_length(mut self, n: u64) -> Self {
+        self.length = Length::Promise(n);
+        self
+    }
+
+    /// Send no `Content-Length`; close the connection to end the body.
+    pub fn without_length(mut self) -> Self {
+        self.length = Length::Close;
+        self
+    }
+
+    /// Answer 401 unless the request carries these basic-auth credentials.
+    pub fn require_basic_auth(mut self, user: &str, password: &str) -> Self {
+        self.basic_auth = Some(format!(
+            "Basic {}",
+            base64(format!("{user}:{password}").as_bytes())
+        ));
+        self
+    }
+
+    /// Wait before sending anything (to trigger a read timeout on the response head).
+    pub fn delay_head(mut self, delay: Duration) -> Self {
+        self.head_delay = delay;
+        self
+    }
+
+    /// Send `n` body bytes, then wait `delay` before the rest (a read timeout mid-body).
+    pub fn stall_after(mut self, n: usize, delay: Duration) -> Self {
+        self.stall = Some((n, delay));
+        self
+    }
+
+    /// An extra response header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+}
+
+/// One request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    /// The request target: path and query (or the absolute URL when sent to a proxy).
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Recorded {
+    /// First value of a header, case-insensitively.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The path without the query (and without scheme and host for proxy requests).
+    pub fn path(&self) -> &str {
+        route_path(&self.target)
+    }
+}
+
+#[derive(Default)]
+struct State {
+    routes: Mutex<HashMap<String, Route>>,
+    requests: Mutex<Vec<Recorded>>,
+}
+
+/// A running server on 127.0.0.1; stops accepting when dropped.
+pub struct TestServer {
+    addr: SocketAddr,
+    scheme: &'static str,
+    state: Arc<State>,
+    stop: Arc<AtomicBool>,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Plain HTTP.
+    pub fn http() -> Self {
+        Self::start(None)
+    }
+
+    /// HTTPS presenting `cert` (plus `chain`) with `key`.
+    pub fn https(cert: &X509Ref, key: &PKeyRef<Private>, chain: &[X509]) -> Self {
+        let mut builder =
+            SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).expect("ssl acceptor");
+        builder.set_certificate(cert).expect("server certificate");
+        builder.set_private_key(key).expect("server key");
+        for c in chain {
+            builder
+                .add_extra_chain_cert(c.clone())
+                .expect("chain certificate");
+        }
+        builder
+            .check_private_key()
+            .expect("key matches certificate");
+        Self::start(Some(Arc::new(builder.build())))
+    }
+
+    fn start(tls: Option<Arc<SslAcceptor>>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        listener
+            .set_nonblocking(true)
+            .expect("nonblocking listener");
+        let addr = listener.local_addr().expect("local addr");
+        let state = Arc::new(State::default());
+        let stop = Arc::new(AtomicBool::new(false));
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let acceptor = {
+            let (state, stop) = (state.clone(), stop.clone());
+            thread::spawn(move || accept_loop(listener, tls, state, stop))
+        };
+        TestServer {
+            addr,
+            scheme,
+            state,
+            stop,
+            acceptor: Some(acceptor),
+        }
+    }
+
+    /// Add or replace the route for `path` (matched without the query string).
+    pub fn route(&self, path: &str, route: Route) -> &Self {
+        self.state
+            .routes
+            .lock()
+            .unwrap()
+            .insert(path.to_owned(), route);
+        self
+    }
+
+    /// `scheme://127.0.0.1:port` + `path_and_query`.
+    pub fn url(&self, path_and_query: &str) -> String {
+        self.url_with_host("127.0.0.1", path_and_query)
+    }
+
+    /// The same server under another host name (`localhost` counts as another host).
+    pub fn url_with_host(&self, host: &str, path_and_query: &str) -> String {
+        format!(
+            "{}://{}:{}{}",
+            self.scheme,
+            host,
+            self.addr.port(),
+            path_and_query
+        )
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.requests.lock().unwrap().clone()
+    }
+
+    /// The requests whose path (without query) is `path`.
+    pub fn requests_to(&self, path: &str) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path() == path)
+            .collect()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(handle) = self.acceptor.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+fn accept_loop(
+    listener: TcpListener,
+    tls: Option<Arc<SslAcceptor>>,
+    state: Arc<State>,
+    stop: Arc<AtomicBool>,
+) {
+    while !stop.load(Ordering::SeqCst) {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let (tls, state) = (tls.clone(), state.clone());
+                thread::spawn(move || {
+                    let _ = serve_connection(stream, tls, &state);
+                });
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                thread::sleep(Duration::from_millis(5))
+            }
+            Err(_) => thread::sleep(Duration::from_millis(5)),
+        }
+    }
+}
+
+fn serve_connection(
+    stream: TcpStream,
+    tls: Option<Arc<SslAcceptor>>,
+    state: &State,
+) -> io::Result<()> {
+    stream.set_nonblocking(false)?;
+    stream.set_read_timeout(Some(SOCKET_TIMEOUT))?;
+    stream.set_write_timeout(Some(SOCKET_TIMEOUT))?;
+    let raw = stream.try_clone()?;
+    let result = match tls {
+        Some(acceptor) => {
+            let mut tls_stream = acceptor.accept(stream).map_err(io::Error::other)?;
+            let r = serve(&mut tls_stream, state);
+            let _ = tls_stream.shutdown();
+            r
+        }
+        None => {
+            let mut plain = stream;
+            serve(&mut plain, state)
+        }
+    };
+    let _ = raw.shutdown(Shutdown::Both);
+    result
+}
+
+fn serve<S: Read + Write>(stream: &mut S, state: &State) -> io::Result<()> {
+    let Some(request) = read_head(stream)? else {
+        return Ok(());
+    };
+    state.requests.lock().unwrap().push(request.clone());
+    let route = state
+        .routes
+        .lock()
+        .unwrap()
+        .get(route_path(&request.target))
+        .cloned();
+    let Some(route) = route else {
+        return write_response(stream, 404, &[], Some(9), b"not found");
+    };
+    if !route.head_delay.is_zero() {
+        thread::sleep(route.head_delay);
+    }
+    if let Some(expected) = &route.basic_auth {
+        if request.header("authorization") != Some(expected.as_str()) {
+            let headers = [(
+                "WWW-Authenticate".to_owned(),
+                "Basic realm=\"test\"".to_owned(),
+            )];
+            return write_response(stream, 401, &headers, Some(12), b"unauthorized");
+        }
+    }
+    let mut headers = route.headers.clone();
+    if let Some(location) = &route.redirect {
+        headers.push(("Location".into(), location.clone()));
+        return write_response(stream, route.status, &headers, Some(0), b"");
+    }
+
+    let mut status = route.status;
+    let mut body: &[u8] = &route.body;
+    let range_from = request
+        .header("range")
+        .and_then(|r| r.strip_prefix("bytes="))
+        .and_then(|r| r.strip_suffix('-'))
+        .and_then(|n| n.parse::<usize>().ok());
+    if let (Some(from), true, 200) = (range_from, route.honour_range, route.status) {
+        let total = route.body.len();
+        if from >= total {
+            headers.push(("Content-Range".into(), format!("bytes */{total}")));
+            return write_response(stream, 416, &headers, Some(0), b"");
+        }
+        status = 206;
+        headers.push((
+            "Content-Range".into(),
+            format!("bytes {from}-{}/{total}", total - 1),
+        ));
+        body = &route.body[from..];
+    }
+    let length = match route.length {
+        Length::Exact => Some(body.len() as u64),
+        Length::Promise(n) => Some(n),
+        Length::Close => None,
+    };
+    let mut payload = body.to_vec();
+    payload.extend_from_slice(&route.extra);
+    if let Some(n) = route.drop_after {
+        payload.truncate(n);
+    }
+    write_head(stream, status, &headers, length)?;
+    match route.stall {
+        Some((n, delay)) if n < payload.len() => {
+            stream.write_all(&payload[..n])?;
+            stream.flush()?;
+            thread::sleep(delay);
+            stream.write_all(&payload[n..])?;
+        }
+        _ => stream.write_all(&payload)?,
+    }
+    stream.flush()
+}
+
+fn write_head<S: Write>(
+    stream: &mut S,
+    status: u16,
+    headers: &[(String, String)],
+    length: Option<u64>,
+) -> io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {status} {}\r\nConnection: close\r\n",
+        reason(status)
+    );
+    if let Some(len) = length {
+        head.push_str(&format!("Content-Length: {len}\r\n"));
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())
+}
+
+fn write_response<S: Write>(
+    stream: &mut S,
+    status: u16,
+    headers: &[(String, String)],
+    length: Option<u64>,
+    body: &[u8],
+) -> io::Result<()> {
+    write_head(stream, status, headers, length)?;
+    stream.write_all(body)?;
+    stream.flush()
+}
+
+/// Read the request line and headers (GET requests have no body).
+fn read_head<S: Read>(stream: &mut S) -> io::Result<Option<Recorded>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        if buf.len() > MAX_HEAD {
+            return Err(io::Error::other("request head too large"));
+        }
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let text = String::from_utf8_lossy(&buf);
+    let mut lines = text.split("\r\n");
+    let mut first = lines.next().unwrap_or("").split(' ');
+    let method = first.next().unwrap_or("").to_owned();
+    let target = first.next().unwrap_or("").to_owned();
+    let headers = lines
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Ok(Some(Recorded {
+        method,
+        target,
+        headers,
+    }))
+}
+
+/// Path of a request target, without query; absolute-form targets (proxy requests) too.
+fn route_path(target: &str) -> &str {
+    let without_authority = match target.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => target,
+    };
+    without_authority.split(['?', '#']).next().unwrap_or("/")
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        206 => "Partial Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        416 => "Range Not Satisfiable",
+        500 => "Internal Server Error",
+        _ => "Status",
+    }
+}
+
+/// Standard base64, enough for a basic-auth header.
+pub fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn base64_matches_rfc4648_vectors() {
+    assert_eq!(base64(b""), "");
+    assert_eq!(base64(b"f"), "Zg==");
+    assert_eq!(base64(b"fo"), "Zm8=");
+    assert_eq!(base64(b"foo"), "Zm9v");
+    assert_eq!(base64(b"alice:s3cret"), "YWxpY2U6czNjcmV0");
+}
