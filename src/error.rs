@@ -81,6 +81,11 @@ pub enum Error {
     /// Any other failure, already worded for the user.
     #[error("{0}")]
     Failed(String),
+
+    /// Failures already reported one by one (e.g. per subscription); only the exit code
+    /// is left to give.
+    #[error("exit code {0}")]
+    Reported(u8),
 }
 
 impl Error {
@@ -88,6 +93,7 @@ impl Error {
         match self {
             Error::Usage(_) => 2,
             Error::List { rule, .. } => rule.exit_code(),
+            Error::Reported(code) => *code,
             _ => 1,
         }
     }

@@ -13,6 +13,7 @@ pub mod generate;
 pub mod imagelist;
 pub mod logging;
 pub mod output;
+pub mod subscription;
 pub mod trust;
 pub mod version;
 

@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     };
     match vmcatcher::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(vmcatcher::Error::Reported(code)) => ExitCode::from(code),
         Err(e) => {
             eprintln!("vmcatcher: error: {e}");
             ExitCode::from(e.exit_code())

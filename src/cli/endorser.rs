@@ -28,6 +28,27 @@ pub enum EndorserCommand {
         ca: Vec<String>,
     },
 
+    /// List endorser <-> subscription links: 'endorser' 'subscription' 'True'
+    Links,
+
+    /// Allow an endorser to sign a subscription's lists
+    Link {
+        /// Endorser identifier
+        id: String,
+        /// Subscription identifier or URL, or a unique prefix of either
+        #[arg(value_name = "SUB")]
+        subscription: String,
+    },
+
+    /// Withdraw an endorser from a subscription; lists it signed stop being valid
+    Unlink {
+        /// Endorser identifier
+        id: String,
+        /// Subscription identifier or URL, or a unique prefix of either
+        #[arg(value_name = "SUB")]
+        subscription: String,
+    },
+
     /// Delete an endorser with its credentials and subscription links
     Delete {
         /// Endorser identifier

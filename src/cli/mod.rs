@@ -3,6 +3,8 @@
 
 mod config;
 mod endorser;
+mod image;
+mod subscribe;
 
 use std::path::PathBuf;
 
@@ -10,6 +12,8 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 pub use config::ConfigCommand;
 pub use endorser::EndorserCommand;
+pub use image::{ImageCommand, ImageSelection};
+pub use subscribe::{NewImagesArg, SubscribeCommand, SubscriptionSettings, TlsAnchorsArg};
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 success, 1 failure, 2 usage; 'subscribe update' and 'sync' exit with the
@@ -111,6 +115,27 @@ pub enum Command {
     /// Manage who may sign image lists
     #[command(subcommand)]
     Endorser(EndorserCommand),
+
+    /// Subscribe to signed image lists and keep them current
+    #[command(subcommand)]
+    Subscribe(SubscribeCommand),
+
+    /// Choose which images of the lists to keep in the cache
+    #[command(subcommand)]
+    Image(ImageCommand),
+
+    /// Check a signed image list without touching the database
+    #[command(after_help = "Prints each check (signature, chain, each CRL, namespace, dates, hv:dn/hv:ca)
+and exits with the code of the first that failed.")]
+    Verify {
+        /// A file, or an https, http or file URL
+        #[arg(value_name = "FILE|URL")]
+        source: String,
+
+        /// Which certificates may authenticate an https server
+        #[arg(long, value_enum, default_value_t = TlsAnchorsArg::Both, value_name = "ANCHORS")]
+        tls_anchors: TlsAnchorsArg,
+    },
 
     /// Show the effective configuration
     #[command(subcommand)]

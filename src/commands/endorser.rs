@@ -1,8 +1,10 @@
 use crate::cli::{EndorserCommand, Format};
+use crate::commands::blocks::{subscription_json, subscription_lines};
 use crate::commands::Context;
 use crate::db::{Credential, Endorser};
 use crate::error::{Error, Result};
 use crate::output::{self, quoted};
+use crate::subscription::withdraw_unauthorised;
 
 pub fn run(ctx: &Context, cmd: EndorserCommand) -> Result<()> {
     match cmd {
@@ -10,9 +12,30 @@ pub fn run(ctx: &Context, cmd: EndorserCommand) -> Result<()> {
         EndorserCommand::Show { id } => show(ctx, &id),
         EndorserCommand::Create { id, dn, ca } => create(ctx, &id, dn, ca),
         EndorserCommand::Delete { id } => {
-            ctx.open_db()?.delete_endorser(&id)?;
+            let mut db = ctx.open_db()?;
+            db.delete_endorser(&id)?;
             tracing::info!("deleted endorser '{id}'");
+            withdraw_unauthorised(&mut db)
+        }
+        EndorserCommand::Links => links(ctx),
+        EndorserCommand::Link { id, subscription } => {
+            let mut db = ctx.open_db()?;
+            let s = db.find_subscription(&subscription)?;
+            if !db.link(&id, s.id)? {
+                tracing::warn!("endorser '{id}' and subscription '{}' already linked", s.identifier);
+            }
             Ok(())
+        }
+        EndorserCommand::Unlink { id, subscription } => {
+            let mut db = ctx.open_db()?;
+            let s = db.find_subscription(&subscription)?;
+            if !db.unlink(&id, s.id)? {
+                return Err(Error::NotFound(format!(
+                    "endorser '{id}' and subscription '{}' are not linked: 'vmcatcher endorser links' shows the links",
+                    s.identifier
+                )));
+            }
+            withdraw_unauthorised(&mut db)
         }
     }
 }
@@ -85,12 +108,50 @@ fn list(ctx: &Context) -> Result<()> {
     }
 }
 
+/// The original's links listing: 'endorser' 'subscription' 'True'.
+fn links(ctx: &Context) -> Result<()> {
+    let format = ctx.record_format()?;
+    let links = ctx.open_db()?.links()?;
+    match format {
+        Format::Json => output::json(&links),
+        _ => output::write(
+            links
+                .iter()
+                .map(|l| format!("{}\t{}\t'True'\n", quoted(&l.endorser), quoted(&l.subscription)))
+                .collect::<String>(),
+        ),
+    }
+}
+
+/// The endorser block, then the block of every subscription it may sign.
 fn show(ctx: &Context, id: &str) -> Result<()> {
     let format = ctx.record_format()?;
-    let endorser = ctx.open_db()?.endorser(id)?;
+    let db = ctx.open_db()?;
+    let endorser = db.endorser(id)?;
+    let subscriptions = db
+        .endorser_subscriptions(id)?
+        .iter()
+        .map(|s| db.find_subscription(s))
+        .collect::<Result<Vec<_>>>()?;
     match format {
-        Format::Json => output::json(&endorser),
-        _ => output::write(endorser_block(&endorser)),
+        Format::Json => {
+            let subs = subscriptions
+                .iter()
+                .map(|s| subscription_json(&db, s))
+                .collect::<Result<Vec<_>>>()?;
+            output::json(&serde_json::json!({
+                "id": endorser.identifier,
+                "credentials": endorser.credentials,
+                "subscriptions": subs,
+            }))
+        }
+        _ => {
+            let mut text = endorser_block(&endorser);
+            for s in &subscriptions {
+                text.push_str(&subscription_lines(&db, s)?);
+            }
+            output::write(text)
+        }
     }
 }
 

@@ -1,12 +1,19 @@
 //! One file per command group: arguments in, a core call, output out.
 
+mod blocks;
 mod config;
 mod endorser;
+mod image;
+mod subscribe;
+mod verify;
 
 use crate::cli::{Cli, Command, Format};
 use crate::config::{Config, Environment, Source};
 use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::fetch::{Fetcher, ProxyConfig};
+use crate::subscription::Services;
+use crate::trust::TrustStore;
 
 /// What every command gets: the effective configuration and the output format.
 pub struct Context {
@@ -25,6 +32,21 @@ impl Context {
             );
         }
         Db::open(&database.value.path)
+    }
+
+    /// Loads the trust directory and bundles what fetching and verifying lists needs.
+    pub fn services<'a>(&'a self, fetcher: &'a dyn Fetcher) -> Result<Services<'a>> {
+        let cert_dir = &self.config.cert_dir;
+        if cert_dir.source == Source::Default {
+            tracing::info!("using the default trust directory {}", cert_dir.value.display());
+        }
+        let trust = TrustStore::load(&cert_dir.value).map_err(|e| Error::Config(e.to_string()))?;
+        Ok(Services {
+            config: &self.config,
+            trust,
+            fetcher,
+            proxy: ProxyConfig::from_env(),
+        })
     }
 
     /// Refuses the formats a listing has no use for.
@@ -57,6 +79,12 @@ pub fn dispatch(cli: Cli, config: Config, _env: &Environment) -> Result<()> {
     match cli.command {
         Command::Endorser(cmd) => endorser::run(&ctx, cmd),
         Command::Config(cmd) => config::run(&ctx, cmd),
+        Command::Subscribe(cmd) => subscribe::run(&ctx, cmd),
+        Command::Image(cmd) => image::run(&ctx, cmd),
+        Command::Verify {
+            source,
+            tls_anchors,
+        } => verify::run(&ctx, &source, tls_anchors),
         // Handled in `run` before the configuration is loaded.
         Command::Completions { .. } | Command::Generate { .. } => Ok(()),
     }

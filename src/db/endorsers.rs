@@ -24,24 +24,7 @@ impl Db {
     /// Creates the endorser when missing and adds the credentials, all or nothing.
     /// Returns whether the endorser was new.
     pub fn add_endorser(&mut self, identifier: &str, credentials: &[Credential]) -> Result<bool> {
-        self.write(|tx| {
-            let existing = endorser_row(tx, identifier)?;
-            let endorser_id = match existing {
-                Some(id) => id,
-                None => {
-                    tx.execute(
-                        "INSERT INTO endorser (identifier) VALUES (?1)",
-                        [identifier],
-                    )
-                    .map_err(|e| super::sql(e))?;
-                    tx.last_insert_rowid()
-                }
-            };
-            for credential in credentials {
-                add_credential(tx, endorser_id, identifier, credential)?;
-            }
-            Ok(existing.is_none())
-        })
+        self.write(|tx| insert_endorser(tx, identifier, credentials))
     }
 
     /// Deletes the endorser; its credentials and subscription links go with it.
@@ -100,6 +83,27 @@ impl Db {
     }
 }
 
+/// Creates the endorser when missing and adds the credentials; returns whether it was new.
+pub(crate) fn insert_endorser(
+    tx: &Transaction<'_>,
+    identifier: &str,
+    credentials: &[Credential],
+) -> Result<bool> {
+    let existing = endorser_row(tx, identifier)?;
+    let endorser_id = match existing {
+        Some(id) => id,
+        None => {
+            tx.execute("INSERT INTO endorser (identifier) VALUES (?1)", [identifier])
+                .map_err(super::sql)?;
+            tx.last_insert_rowid()
+        }
+    };
+    for credential in credentials {
+        add_credential(tx, endorser_id, identifier, credential)?;
+    }
+    Ok(existing.is_none())
+}
+
 fn endorser_row(tx: &Transaction<'_>, identifier: &str) -> Result<Option<i64>> {
     tx.query_row(
         "SELECT id FROM endorser WHERE identifier = ?1",
@@ -144,7 +148,7 @@ fn add_credential(
     Ok(())
 }
 
-fn unknown_endorser(identifier: &str) -> Error {
+pub(super) fn unknown_endorser(identifier: &str) -> Error {
     Error::NotFound(format!(
         "endorser '{identifier}' does not exist: 'vmcatcher endorser list' shows the known ones"
     ))

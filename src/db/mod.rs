@@ -1,7 +1,9 @@
 //! The SQLite database: opening it safely, migrating it, and the queries of each concept.
 
 mod endorsers;
+mod images;
 mod schema;
+mod subscriptions;
 mod url;
 
 use std::fs;
@@ -12,6 +14,13 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 pub use endorsers::{Credential, Endorser};
+pub(crate) use endorsers::insert_endorser;
+pub use images::{ImageDetail, ImageRecord, ImageState, ListToStore, NewImage};
+pub(crate) use images::import_list;
+pub use subscriptions::{
+    Link, NewImages, NewSubscription, StoredList, Subscription, SubscriptionChanges,
+};
+pub(crate) use subscriptions::{insert_subscription, link_in, subscription_in};
 pub use schema::LATEST_VERSION;
 pub use url::DatabaseUrl;
 

@@ -8,4 +8,5 @@ mod database;
 mod endorser;
 mod fetch;
 mod generated;
+mod subscribe;
 mod trust;

@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 pub mod env;
 pub mod http;
+pub mod lists;
 pub mod pki;
 
-pub use env::TestEnv;
+pub use env::{Run, TestEnv};

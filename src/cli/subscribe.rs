@@ -1,0 +1,121 @@
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+#[derive(Debug, Subcommand)]
+pub enum SubscribeCommand {
+    /// Subscribe to an image list: fetch, verify and import it before storing anything
+    #[command(after_help = "Examples:\n  vmcatcher subscribe add https://example.org/image.list --auto-endorse\n  vmcatcher subscribe add https://vo.example.org/list --new-images subscribe \\\n      --username site --password-file /etc/vmcatcher/vo.password")]
+    Add {
+        /// URL of the signed list (https, http or file)
+        url: String,
+
+        /// Create and link the signer as an endorser when it is not known yet
+        #[arg(long)]
+        auto_endorse: bool,
+
+        #[command(flatten)]
+        settings: SubscriptionSettings,
+    },
+
+    /// List subscriptions: identifier, authorised, trust anchors, URL
+    List,
+
+    /// Show subscriptions and their current lists
+    #[command(after_help = "-f message prints the verified signed content (re-verified now);\n-f smime prints the stored signed message byte for byte.")]
+    Show {
+        /// Subscription identifier or URL, or a unique prefix of either
+        #[arg(required = true, value_name = "SUB")]
+        subscriptions: Vec<String>,
+    },
+
+    /// Fetch and verify lists again and import the ones that changed
+    #[command(after_help = "Exit code: 0 when every subscription updated, else the code of the last\nfailure (10 fetch, 11 signature, 12 signer mismatch, 13 not authorised,\n17 lower version, 31 identifier changed, 33 created in the future, 34 expired,\n38 not an image list).")]
+    Update {
+        /// Subscriptions to update (default: all)
+        #[arg(value_name = "SUB")]
+        subscriptions: Vec<String>,
+    },
+
+    /// Change how a subscription is fetched and what happens to new images
+    Set {
+        /// Subscription identifier or URL, or a unique prefix of either
+        #[arg(value_name = "SUB")]
+        subscription: String,
+
+        #[command(flatten)]
+        settings: SubscriptionSettings,
+
+        /// Fetch the list from this URL from now on (e.g. after the list moved its hv:uri)
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+
+        /// Forget the stored user name and password
+        #[arg(long, conflicts_with_all = ["username", "password_file"])]
+        clear_credentials: bool,
+    },
+
+    /// Pre-approve image identifiers for a subscription (also ones not yet listed)
+    Accept {
+        #[arg(value_name = "SUB")]
+        subscription: String,
+        #[arg(required = true, value_name = "IMAGE")]
+        images: Vec<String>,
+    },
+
+    /// Refuse image identifiers: they are not registered nor announced again
+    Refuse {
+        #[arg(value_name = "SUB")]
+        subscription: String,
+        #[arg(required = true, value_name = "IMAGE")]
+        images: Vec<String>,
+    },
+
+    /// Delete subscriptions with their lists and images
+    Delete {
+        #[arg(required = true, value_name = "SUB")]
+        subscriptions: Vec<String>,
+    },
+}
+
+/// Settings shared by `add` and `set`.
+#[derive(Debug, Args)]
+pub struct SubscriptionSettings {
+    /// What to do with images that first appear in a later list [add default: accept]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub new_images: Option<NewImagesArg>,
+
+    /// Which certificates may authenticate the https server [add default: both]
+    #[arg(long, value_enum, value_name = "ANCHORS")]
+    pub tls_anchors: Option<TlsAnchorsArg>,
+
+    /// HTTP basic-auth user name
+    #[arg(long, value_name = "USER", requires = "password_file")]
+    pub username: Option<String>,
+
+    /// File holding the HTTP basic-auth password ('-' for standard input)
+    #[arg(long, value_name = "FILE", requires = "username")]
+    pub password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NewImagesArg {
+    /// Not registered until 'subscribe accept'
+    Refuse,
+    /// Registered, not selected for the cache
+    Accept,
+    /// Registered and selected for the cache
+    Subscribe,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsAnchorsArg {
+    /// The system's CA roots
+    System,
+    /// The CAs of the IGTF trust directory only
+    Igtf,
+    /// Both
+    Both,
+    /// No server verification (not recommended)
+    None,
+}

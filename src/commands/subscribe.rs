@@ -1,0 +1,293 @@
+use std::io::Read;
+use std::path::Path;
+
+use super::blocks::{anchor_name, is_authorised, py_bool, subscription_json, subscription_lines};
+use crate::cli::{Format, NewImagesArg, SubscribeCommand, SubscriptionSettings, TlsAnchorsArg};
+use crate::commands::Context;
+use crate::db::{NewImages, SubscriptionChanges};
+use crate::error::{Error, Result};
+use crate::fetch::{redact_url, TlsAnchors, UrlFetcher};
+use crate::output;
+use crate::subscription::{self, AddRequest, Updated};
+use crate::trust::verify;
+
+pub fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
+    match cmd {
+        SubscribeCommand::Add {
+            url,
+            auto_endorse,
+            settings,
+        } => add(ctx, &url, auto_endorse, &settings),
+        SubscribeCommand::List => list(ctx),
+        SubscribeCommand::Show { subscriptions } => show(ctx, &subscriptions),
+        SubscribeCommand::Update { subscriptions } => update(ctx, &subscriptions),
+        SubscribeCommand::Set {
+            subscription,
+            settings,
+            url,
+            clear_credentials,
+        } => set(ctx, &subscription, &settings, url, clear_credentials),
+        SubscribeCommand::Accept {
+            subscription,
+            images,
+        } => choose(ctx, &subscription, &images, false),
+        SubscribeCommand::Refuse {
+            subscription,
+            images,
+        } => choose(ctx, &subscription, &images, true),
+        SubscribeCommand::Delete { subscriptions } => delete(ctx, &subscriptions),
+    }
+}
+
+pub fn new_images(arg: NewImagesArg) -> NewImages {
+    match arg {
+        NewImagesArg::Refuse => NewImages::Refuse,
+        NewImagesArg::Accept => NewImages::Accept,
+        NewImagesArg::Subscribe => NewImages::Subscribe,
+    }
+}
+
+pub fn tls_anchors(arg: TlsAnchorsArg) -> TlsAnchors {
+    match arg {
+        TlsAnchorsArg::System => TlsAnchors::System,
+        TlsAnchorsArg::Igtf => TlsAnchors::Igtf,
+        TlsAnchorsArg::Both => TlsAnchors::Both,
+        TlsAnchorsArg::None => TlsAnchors::None,
+    }
+}
+
+/// Reads a password from a file or standard input; only the first line counts, so a
+/// file written with `echo` works.
+fn read_password(path: &Path) -> Result<String> {
+    let mut text = String::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Error::io("standard input", e))?;
+    } else {
+        text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Failed(format!(
+                "password file {}: cannot be read: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    let password = text.lines().next().unwrap_or("").to_string();
+    if password.is_empty() {
+        return Err(Error::Failed(format!(
+            "password file {} is empty: write the password on its first line",
+            path.display()
+        )));
+    }
+    Ok(password)
+}
+
+fn add(ctx: &Context, url: &str, auto_endorse: bool, settings: &SubscriptionSettings) -> Result<()> {
+    let password = settings.password_file.as_deref().map(read_password).transpose()?;
+    let mut db = ctx.open_db()?;
+    let fetcher = UrlFetcher;
+    let services = ctx.services(&fetcher)?;
+    let added = subscription::add(
+        &mut db,
+        &services,
+        &AddRequest {
+            url,
+            auto_endorse,
+            new_images: settings.new_images.map(new_images).unwrap_or(NewImages::Accept),
+            tls_anchors: settings.tls_anchors.map(tls_anchors).unwrap_or(TlsAnchors::Both),
+            username: settings.username.as_deref(),
+            password: password.as_deref(),
+        },
+    )?;
+    tracing::info!(
+        "subscribed to '{}' at {} ({} images, endorser '{}')",
+        added.identifier,
+        redact_url(url),
+        added.images,
+        added.endorser
+    );
+    Ok(())
+}
+
+/// The original's listing: identifier, authorised, trust anchor, URL.
+fn list(ctx: &Context) -> Result<()> {
+    let format = ctx.record_format()?;
+    let db = ctx.open_db()?;
+    let subscriptions = db.subscriptions()?;
+    match format {
+        Format::Json => {
+            let all = subscriptions
+                .iter()
+                .map(|s| subscription_json(&db, s))
+                .collect::<Result<Vec<_>>>()?;
+            output::json(&all)
+        }
+        _ => {
+            let mut text = String::new();
+            for s in &subscriptions {
+                text.push_str(&format!(
+                    "{}\t{}\t{}\t{}\n",
+                    s.identifier,
+                    py_bool(is_authorised(&db, s)?),
+                    anchor_name(s.tls_anchors),
+                    s.url
+                ));
+            }
+            output::write(text)
+        }
+    }
+}
+
+fn show(ctx: &Context, references: &[String]) -> Result<()> {
+    let db = ctx.open_db()?;
+    let subscriptions = references
+        .iter()
+        .map(|r| db.find_subscription(r))
+        .collect::<Result<Vec<_>>>()?;
+    match ctx.format {
+        Format::Lines => {
+            let mut text = String::new();
+            for s in &subscriptions {
+                text.push_str(&subscription_lines(&db, s)?);
+            }
+            output::write(text)
+        }
+        Format::Json => {
+            let all = subscriptions
+                .iter()
+                .map(|s| subscription_json(&db, s))
+                .collect::<Result<Vec<_>>>()?;
+            output::json(&all)
+        }
+        Format::Smime => {
+            for s in &subscriptions {
+                let list = db.current_list(s)?.ok_or_else(|| not_imported(&s.identifier))?;
+                output::write(&list.raw)?;
+            }
+            Ok(())
+        }
+        Format::Message => {
+            let fetcher = UrlFetcher;
+            let services = ctx.services(&fetcher)?;
+            for s in &subscriptions {
+                let list = db.current_list(s)?.ok_or_else(|| not_imported(&s.identifier))?;
+                let verified = verify(&services.trust, &list.raw).map_err(|e| {
+                    Error::Failed(format!(
+                        "the stored list of '{}' no longer verifies: {e}",
+                        s.identifier
+                    ))
+                })?;
+                output::write(&verified.content)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn not_imported(identifier: &str) -> Error {
+    Error::NotFound(format!(
+        "subscription '{identifier}' has no imported list yet: run 'vmcatcher subscribe update {identifier}'"
+    ))
+}
+
+/// Updates each subscription; one failure never stops the others, and the exit code is
+/// the last failure's.
+fn update(ctx: &Context, references: &[String]) -> Result<()> {
+    let mut db = ctx.open_db()?;
+    let subscriptions = if references.is_empty() {
+        db.subscriptions()?
+    } else {
+        references
+            .iter()
+            .map(|r| db.find_subscription(r))
+            .collect::<Result<Vec<_>>>()?
+    };
+    if subscriptions.is_empty() {
+        tracing::info!("no subscriptions to update: add one with 'vmcatcher subscribe add'");
+        return Ok(());
+    }
+    let fetcher = UrlFetcher;
+    let services = ctx.services(&fetcher)?;
+    let mut last_failure = None;
+    for s in &subscriptions {
+        tracing::debug!("updating '{}' from {}", s.identifier, redact_url(&s.url));
+        match subscription::update(&mut db, &services, s) {
+            Ok(Updated::Unchanged) => {
+                tracing::debug!("'{}': unchanged", s.identifier);
+            }
+            Ok(Updated::Imported {
+                version,
+                new_images,
+            }) => {
+                tracing::info!("'{}': imported version {version}", s.identifier);
+                for image in &new_images {
+                    let what = if image.refused { "refused by policy" } else { "registered" };
+                    tracing::info!("'{}': new image '{}' {what}", s.identifier, image.identifier);
+                }
+            }
+            Err(e) => {
+                tracing::error!("subscription '{}': {e}", s.identifier);
+                last_failure = Some(e);
+            }
+        }
+    }
+    match last_failure {
+        Some(e) => Err(Error::Reported(e.exit_code())),
+        None => Ok(()),
+    }
+}
+
+fn set(
+    ctx: &Context,
+    reference: &str,
+    settings: &SubscriptionSettings,
+    url: Option<String>,
+    clear_credentials: bool,
+) -> Result<()> {
+    let password = settings.password_file.as_deref().map(read_password).transpose()?;
+    let mut db = ctx.open_db()?;
+    let s = db.find_subscription(reference)?;
+    let mut changes = SubscriptionChanges {
+        new_images: settings.new_images.map(new_images),
+        tls_anchors: settings.tls_anchors.map(tls_anchors),
+        url,
+        ..SubscriptionChanges::default()
+    };
+    if clear_credentials {
+        changes.username = Some(None);
+        changes.password = Some(None);
+    } else if let Some(user) = &settings.username {
+        changes.username = Some(Some(user.clone()));
+        changes.password = Some(password);
+    }
+    db.update_subscription(s.id, &changes)?;
+    tracing::info!("updated the settings of '{}'", s.identifier);
+    Ok(())
+}
+
+fn choose(ctx: &Context, reference: &str, images: &[String], refuse: bool) -> Result<()> {
+    let mut db = ctx.open_db()?;
+    let s = db.find_subscription(reference)?;
+    for image in images {
+        crate::imagelist::check_safe_identifier(image).map_err(|why| {
+            Error::Failed(format!("image identifier '{image}' is not usable: {why}"))
+        })?;
+    }
+    db.set_refused(s.id, images, refuse)?;
+    let verb = if refuse { "refused" } else { "accepted" };
+    tracing::info!("{verb} {} image(s) for '{}'", images.len(), s.identifier);
+    Ok(())
+}
+
+fn delete(ctx: &Context, references: &[String]) -> Result<()> {
+    let mut db = ctx.open_db()?;
+    let subscriptions = references
+        .iter()
+        .map(|r| db.find_subscription(r))
+        .collect::<Result<Vec<_>>>()?;
+    for s in subscriptions {
+        db.delete_subscription(s.id)?;
+        tracing::info!("deleted subscription '{}'", s.identifier);
+    }
+    Ok(())
+}

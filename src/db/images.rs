@@ -1,0 +1,344 @@
+//! Images of subscriptions, their per-list records, and importing a list.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use super::subscriptions::{NewImages, Subscription};
+use super::{now_text, sql, Db};
+use crate::error::{Error, Result};
+use crate::imagelist::{format_date, Image, ImageList};
+
+/// One row of `image list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageState {
+    #[serde(rename = "image")]
+    pub identifier: String,
+    /// The original's bitmap: 1 = subscribed (selected), 2 = in the current, valid list.
+    pub state: u8,
+    pub subscription: String,
+}
+
+/// An image as the current list of its subscription describes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageRecord {
+    pub title: String,
+    pub description: String,
+    pub hypervisor: String,
+    pub sha512: String,
+    pub uri: String,
+    pub os: String,
+    pub osversion: String,
+    pub arch: String,
+    pub version: String,
+    pub size: u64,
+    pub comments: String,
+    pub expires: String,
+    /// The whole `hv:image` object of the list.
+    pub metadata: serde_json::Value,
+}
+
+/// An image row with what `image show` needs.
+#[derive(Debug, Clone)]
+pub struct ImageDetail {
+    pub id: i64,
+    pub identifier: String,
+    pub selected: bool,
+    pub state: u8,
+    pub subscription_id: i64,
+    pub subscription: String,
+    /// From the subscription's current list, when the image is in it.
+    pub record: Option<ImageRecord>,
+}
+
+/// An image first seen in an imported list (for `SubscriptionImageNew`).
+#[derive(Debug, Clone)]
+pub struct NewImage {
+    pub identifier: String,
+    pub refused: bool,
+    pub metadata: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A verified, rule-checked list ready to be stored.
+pub struct ListToStore<'a> {
+    pub raw: &'a [u8],
+    pub raw_sha512: &'a str,
+    pub content: &'a [u8],
+    pub signer_dn: &'a str,
+    pub signer_ca: &'a str,
+    pub list: &'a ImageList,
+}
+
+/// SQL for the state bitmap; `?1` is now. Bit 2 needs the image in the subscription's
+/// current list, that list not marked expired and neither list nor image past its date.
+const STATE_SQL: &str = "i.selected + 2 * EXISTS (\
+     SELECT 1 FROM image_record r JOIN image_list l ON l.id = r.image_list_id \
+     WHERE r.image_id = i.id AND l.id = s.current_list_id AND l.expired IS NULL \
+     AND l.expires > ?1 AND r.expires > ?1)";
+
+impl Db {
+    /// Every registered (not refused) image with its state, by subscription then id.
+    pub fn image_states(&self, subscription_id: Option<i64>) -> Result<Vec<ImageState>> {
+        let mut stmt = self
+            .conn()
+            .prepare(&format!(
+                "SELECT i.identifier, {STATE_SQL}, s.identifier FROM image i \
+                 JOIN subscription s ON s.id = i.subscription_id \
+                 WHERE i.refused = 0 AND (?2 IS NULL OR s.id = ?2) \
+                 ORDER BY s.identifier, i.identifier"
+            ))
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![now_text(), subscription_id], |row| {
+                Ok(ImageState {
+                    identifier: row.get(0)?,
+                    state: row.get(1)?,
+                    subscription: row.get(2)?,
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Resolves `<IMAGE>`: an identifier, exactly or by unique prefix.
+    pub fn find_images(&self, reference: &str) -> Result<Vec<ImageDetail>> {
+        let exact = self.image_details("i.identifier = ?2", reference)?;
+        if !exact.is_empty() {
+            return Ok(exact);
+        }
+        let like = format!("{}%", reference.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let found = self.image_details("i.identifier LIKE ?2 ESCAPE '\\'", &like)?;
+        let mut ids: Vec<&str> = found.iter().map(|d| d.identifier.as_str()).collect();
+        ids.dedup();
+        match ids.len() {
+            0 => Err(Error::NotFound(format!(
+                "no image matches '{reference}': 'vmcatcher image list' shows them"
+            ))),
+            1 => Ok(found),
+            n => Err(Error::Conflict(format!(
+                "'{reference}' matches {n} images ({}): give more of the identifier",
+                ids.join(", ")
+            ))),
+        }
+    }
+
+    /// Images whose record in any stored list (current or past) has this SHA-512.
+    pub fn find_images_by_sha512(&self, sha512: &str) -> Result<Vec<ImageDetail>> {
+        let found = self.image_details(
+            "i.id IN (SELECT image_id FROM image_record WHERE sha512 = ?2)",
+            &sha512.to_ascii_lowercase(),
+        )?;
+        if found.is_empty() {
+            return Err(Error::NotFound(format!(
+                "no image has SHA-512 {sha512}: 'vmcatcher image show' prints each image's"
+            )));
+        }
+        Ok(found)
+    }
+
+    fn image_details(&self, condition: &str, value: &str) -> Result<Vec<ImageDetail>> {
+        let mut stmt = self
+            .conn()
+            .prepare(&format!(
+                "SELECT i.id, i.identifier, i.selected, {STATE_SQL}, s.id, s.identifier, \
+                 r.title, r.description, r.hypervisor, r.sha512, r.uri, r.os, r.osversion, \
+                 r.arch, r.version, r.size, r.comments, r.expires, r.metadata \
+                 FROM image i JOIN subscription s ON s.id = i.subscription_id \
+                 LEFT JOIN image_record r ON r.image_id = i.id AND r.image_list_id = s.current_list_id \
+                 WHERE i.refused = 0 AND {condition} ORDER BY s.identifier, i.identifier"
+            ))
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![now_text(), value], |row| {
+                let title: Option<String> = row.get(6)?;
+                let record = match title {
+                    None => None,
+                    Some(title) => Some(ImageRecord {
+                        title,
+                        description: row.get(7)?,
+                        hypervisor: row.get(8)?,
+                        sha512: row.get(9)?,
+                        uri: row.get(10)?,
+                        os: row.get(11)?,
+                        osversion: row.get(12)?,
+                        arch: row.get(13)?,
+                        version: row.get(14)?,
+                        size: row.get::<_, i64>(15)? as u64,
+                        comments: row.get(16)?,
+                        expires: row.get(17)?,
+                        metadata: serde_json::from_str(&row.get::<_, String>(18)?)
+                            .unwrap_or(serde_json::Value::Null),
+                    }),
+                };
+                Ok(ImageDetail {
+                    id: row.get(0)?,
+                    identifier: row.get(1)?,
+                    selected: row.get::<_, i64>(2)? == 1,
+                    state: row.get(3)?,
+                    subscription_id: row.get(4)?,
+                    subscription: row.get(5)?,
+                    record,
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Selects or deselects images for the cache.
+    pub fn set_selected(&mut self, image_ids: &[i64], selected: bool) -> Result<()> {
+        self.write(|tx| {
+            for id in image_ids {
+                tx.execute(
+                    "UPDATE image SET selected = ?2 WHERE id = ?1",
+                    params![id, selected as i64],
+                )
+                .map_err(sql)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Pre-approves (`accept`) or refuses image ids of a subscription, present or future.
+    pub fn set_refused(&mut self, subscription_id: i64, identifiers: &[String], refused: bool) -> Result<()> {
+        self.write(|tx| {
+            for identifier in identifiers {
+                tx.execute(
+                    "INSERT INTO image (subscription_id, identifier, refused) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (subscription_id, identifier) DO UPDATE SET refused = ?3, \
+                     selected = CASE WHEN ?3 = 1 THEN 0 ELSE selected END",
+                    params![subscription_id, identifier, refused as i64],
+                )
+                .map_err(sql)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Marks a stored list expired (no longer valid), so its images lose state bit 2.
+    pub fn mark_list_expired(&mut self, list_id: i64) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE image_list SET expired = ?2 WHERE id = ?1 AND expired IS NULL",
+                    params![list_id, now_text()],
+                )
+                .map_err(sql)?;
+            Ok(n > 0)
+        })
+    }
+
+    /// Clears the expired mark of a list that verifies and is in date again.
+    pub fn mark_list_valid(&mut self, list_id: i64) -> Result<bool> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE image_list SET expired = NULL WHERE id = ?1 AND expired IS NOT NULL",
+                    [list_id],
+                )
+                .map_err(sql)?;
+            Ok(n > 0)
+        })
+    }
+}
+
+/// Stores a list as the subscription's current one and registers its images; returns the
+/// images seen for the first time. `first` is the import of `subscribe add`, where every
+/// image is registered whatever the policy.
+pub(crate) fn import_list(
+    tx: &Transaction<'_>,
+    subscription: &Subscription,
+    new: &ListToStore<'_>,
+    first: bool,
+) -> Result<Vec<NewImage>> {
+    let now = now_text();
+    let list = new.list;
+    tx.execute(
+        "INSERT INTO image_list (subscription_id, raw, raw_sha512, content, signer_dn, signer_ca, \
+         version, created, expires, imported) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            subscription.id,
+            new.raw,
+            new.raw_sha512,
+            new.content,
+            new.signer_dn,
+            new.signer_ca,
+            list.version,
+            format_date(list.created),
+            format_date(list.expires),
+            now
+        ],
+    )
+    .map_err(sql)?;
+    let list_id = tx.last_insert_rowid();
+    let mut new_images = Vec::new();
+    for image in &list.images {
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM image WHERE subscription_id = ?1 AND identifier = ?2",
+                params![subscription.id, image.identifier],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)?;
+        let image_id = match existing {
+            Some(id) => id,
+            None => {
+                let policy = if first && subscription.new_images == NewImages::Refuse {
+                    NewImages::Accept
+                } else {
+                    subscription.new_images
+                };
+                let selected = policy == NewImages::Subscribe;
+                let refused = policy == NewImages::Refuse;
+                tx.execute(
+                    "INSERT INTO image (subscription_id, identifier, selected, refused) \
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![subscription.id, image.identifier, selected as i64, refused as i64],
+                )
+                .map_err(sql)?;
+                new_images.push(NewImage {
+                    identifier: image.identifier.clone(),
+                    refused,
+                    metadata: image.raw.clone(),
+                });
+                tx.last_insert_rowid()
+            }
+        };
+        insert_record(tx, list_id, image_id, image)?;
+    }
+    tx.execute(
+        "UPDATE subscription SET current_list_id = ?2, updated = ?3, description = ?4 WHERE id = ?1",
+        params![subscription.id, list_id, now, list.description],
+    )
+    .map_err(sql)?;
+    Ok(new_images)
+}
+
+fn insert_record(tx: &Transaction<'_>, list_id: i64, image_id: i64, image: &Image) -> Result<()> {
+    let metadata = serde_json::Value::Object(image.raw.clone()).to_string();
+    tx.execute(
+        "INSERT INTO image_record (image_list_id, image_id, title, description, hypervisor, \
+         sha512, uri, os, osversion, arch, version, size, comments, expires, metadata) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            list_id,
+            image_id,
+            image.title,
+            image.description,
+            image.hypervisor,
+            image.sha512.normalized(),
+            image.uri,
+            image.os,
+            image.os_version,
+            image.arch,
+            image.version,
+            image.size as i64,
+            image.comments,
+            format_date(image.effective_expires),
+            metadata
+        ],
+    )
+    .map_err(sql)?;
+    Ok(())
+}

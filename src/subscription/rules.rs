@@ -1,0 +1,186 @@
+//! The rules a signed image list must pass, in the order of product.md §11 point 1; the
+//! first that fails gives the exit code.
+
+use sha2::{Digest, Sha512};
+use time::OffsetDateTime;
+
+use crate::db::Credential;
+use crate::error::{Error, ListRule, Result};
+use crate::fetch::{Fetcher, FetchOptions, MAX_LIST_BYTES, redact_url};
+use crate::imagelist::{format_date, ImageList};
+use crate::trust::{dn, verify, TrustStore};
+use crate::version::compare_versions;
+
+/// A list whose signature, chain, content and signer identity are good (rules 11, 38, 12).
+/// Whether it may update a given subscription is for the other rules.
+pub struct SignedList {
+    pub raw: Vec<u8>,
+    /// Lowercase hex SHA-512 of `raw` (the original's `msgHash`).
+    pub raw_sha512: String,
+    /// The bytes the signature covers, as verified.
+    pub content: Vec<u8>,
+    pub signer_subject: String,
+    pub signer_issuer: String,
+    pub list: ImageList,
+}
+
+/// Rule 10: fetch the raw message.
+pub fn fetch(fetcher: &dyn Fetcher, url: &str, options: &FetchOptions) -> Result<Vec<u8>> {
+    fetcher
+        .fetch_bytes(url, options, MAX_LIST_BYTES)
+        .map_err(|e| Error::list(ListRule::Fetch, format!("cannot fetch the image list: {e}")))
+}
+
+/// Rules 11 (signature, chain, CRLs, namespace), 38 (an image list) and 12 (the signer is
+/// the endorser the list names).
+pub fn verify_signed(store: &TrustStore, raw: Vec<u8>, source: &str) -> Result<SignedList> {
+    let source = redact_url(source);
+    let verified = verify(store, &raw).map_err(|e| {
+        Error::list(ListRule::Signature, format!("image list {source}: {e}"))
+    })?;
+    let parsed = ImageList::parse(&verified.content).map_err(|e| {
+        Error::list(
+            ListRule::InvalidList,
+            format!("image list {source} is not a valid image list: {e}"),
+        )
+    })?;
+    for warning in &parsed.warnings {
+        tracing::warn!("image list {source}: {warning}");
+    }
+    let list = parsed.list;
+    if !dn::equivalent(&verified.signer_subject, &list.endorser.dn) {
+        return Err(Error::list(
+            ListRule::SignerMismatch,
+            format!(
+                "image list {source}: Endorser DN does not match signature: the list names \
+                 hv:dn '{}' but was signed by '{}'",
+                list.endorser.dn, verified.signer_subject
+            ),
+        ));
+    }
+    if !dn::equivalent(&verified.signer_issuer, &list.endorser.ca) {
+        return Err(Error::list(
+            ListRule::SignerMismatch,
+            format!(
+                "image list {source}: list hv:ca does not match signature: the list names \
+                 hv:ca '{}' but the signer was issued by '{}'",
+                list.endorser.ca, verified.signer_issuer
+            ),
+        ));
+    }
+    Ok(SignedList {
+        raw_sha512: sha512_hex(&raw),
+        raw,
+        content: verified.content,
+        signer_subject: verified.signer_subject,
+        signer_issuer: verified.signer_issuer,
+        list,
+    })
+}
+
+/// Rule 13: the signer is a credential of an endorser linked to the subscription.
+/// Returns that endorser's identifier.
+pub fn authorised(
+    signed: &SignedList,
+    linked: &[(String, Credential)],
+    subscription: &str,
+) -> Result<String> {
+    linked
+        .iter()
+        .find(|(_, c)| signer_is(signed, c))
+        .map(|(endorser, _)| endorser.clone())
+        .ok_or_else(|| {
+            Error::list(
+                ListRule::NotAuthorised,
+                format!(
+                    "Endorser subject='{}' issuer='{}' not authorised on subscription '{}': \
+                     link an endorser holding this credential with 'vmcatcher endorser link'",
+                    signed.signer_subject, signed.signer_issuer, subscription
+                ),
+            )
+        })
+}
+
+/// Whether the signer of `signed` is this credential (OpenSSL 1 and 3 spellings alike).
+pub fn signer_is(signed: &SignedList, credential: &Credential) -> bool {
+    dn::equivalent(&signed.signer_subject, &credential.dn)
+        && dn::equivalent(&signed.signer_issuer, &credential.ca)
+}
+
+/// Rule 31: the list is the one subscribed to.
+pub fn same_identifier(list: &ImageList, subscription: &str) -> Result<()> {
+    if list.identifier != subscription {
+        return Err(Error::list(
+            ListRule::IdentifierChanged,
+            format!(
+                "image list has dc:identifier '{}' but the subscription is '{subscription}': \
+                 refused; if the publisher really replaced the list, delete the subscription \
+                 and subscribe again",
+                list.identifier
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Rules 33 (created not in the future) and 34 (not expired).
+pub fn in_date(list: &ImageList, now: OffsetDateTime) -> Result<()> {
+    if list.created > now {
+        return Err(Error::list(
+            ListRule::CreatedInFuture,
+            format!(
+                "Image list '{}' has an invalid creation date as in the future \
+                 (dc:date:created {}, now {}): check this host's clock",
+                list.identifier,
+                format_date(list.created),
+                format_date(now)
+            ),
+        ));
+    }
+    if list.expires < now {
+        return Err(Error::list(
+            ListRule::Expired,
+            format!(
+                "Downloaded image list '{}' has expired (dc:date:expires {}): its images \
+                 are no longer endorsed; ask the publisher to re-sign it",
+                list.identifier,
+                format_date(list.expires)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Rule 17: `hv:version` never goes down.
+pub fn version_not_lower(list: &ImageList, stored_version: Option<&str>) -> Result<()> {
+    let Some(old) = stored_version else {
+        return Ok(());
+    };
+    match compare_versions(old, &list.version) {
+        std::cmp::Ordering::Greater => Err(Error::list(
+            ListRule::VersionLower,
+            format!(
+                "Downloaded image list '{}' version \"{}\" has lower version number than the \
+                 old version \"{old}\": refused (a replayed old list?)",
+                list.identifier, list.version
+            ),
+        )),
+        std::cmp::Ordering::Equal => {
+            tracing::warn!(
+                "image list '{}' changed but kept version \"{old}\"",
+                list.identifier
+            );
+            Ok(())
+        }
+        std::cmp::Ordering::Less => Ok(()),
+    }
+}
+
+pub fn sha512_hex(bytes: &[u8]) -> String {
+    let digest = Sha512::digest(bytes);
+    let mut hex = String::with_capacity(128);
+    for byte in digest {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex
+}

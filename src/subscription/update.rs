@@ -1,0 +1,162 @@
+//! `subscribe update`: every rule again for each subscription, then import what changed.
+
+use time::OffsetDateTime;
+
+use super::rules::{self, SignedList};
+use super::Services;
+use crate::db::{self, Db, ListToStore, NewImage, StoredList, Subscription};
+use crate::error::{Error, ListRule, Result};
+use crate::fetch::redact_url;
+use crate::imagelist::{parse_date, ImageList};
+use crate::trust::verify;
+
+/// What an update did to a subscription that passed every rule.
+pub enum Updated {
+    /// The same bytes as the stored list: nothing imported.
+    Unchanged,
+    /// A new list became current.
+    Imported {
+        version: String,
+        new_images: Vec<NewImage>,
+    },
+}
+
+/// Updates one subscription. On any failure the stored list stays current unless it has
+/// expired or its own signature no longer verifies (product.md §11 point 2).
+pub fn update(db: &mut Db, services: &Services<'_>, subscription: &Subscription) -> Result<Updated> {
+    let stored = db.current_list(subscription)?;
+    let result = check_and_import(db, services, subscription, stored.as_ref());
+    if let Some(stored) = &stored {
+        match &result {
+            Err(Error::List {
+                rule: ListRule::Expired,
+                ..
+            }) => withdraw(db, subscription, stored, "the fetched list has expired")?,
+            Err(_) => recheck_stored(db, services, subscription, stored)?,
+            Ok(_) => {}
+        }
+    }
+    result
+}
+
+fn check_and_import(
+    db: &mut Db,
+    services: &Services<'_>,
+    subscription: &Subscription,
+    stored: Option<&StoredList>,
+) -> Result<Updated> {
+    let options = services.subscription_options(subscription);
+    let raw = rules::fetch(services.fetcher, &subscription.url, &options)?;
+    let signed = rules::verify_signed(&services.trust, raw, &subscription.url)?;
+    let linked = db.authorised_credentials(subscription.id)?;
+    rules::authorised(&signed, &linked, &subscription.identifier)?;
+    rules::same_identifier(&signed.list, &subscription.identifier)?;
+    rules::in_date(&signed.list, OffsetDateTime::now_utc())?;
+    rules::version_not_lower(&signed.list, stored.map(|s| s.version.as_str()))?;
+
+    if let Some(stored) = stored {
+        if stored.raw_sha512 == signed.raw_sha512 {
+            if db.mark_list_valid(stored.id)? {
+                tracing::info!(
+                    "image list '{}' is valid again: its images are available again",
+                    subscription.identifier
+                );
+            }
+            return Ok(Updated::Unchanged);
+        }
+        report_changed_uri(stored, &signed);
+    }
+    let new_images = import(db, subscription, &signed)?;
+    Ok(Updated::Imported {
+        version: signed.list.version.clone(),
+        new_images,
+    })
+}
+
+fn import(db: &mut Db, subscription: &Subscription, signed: &SignedList) -> Result<Vec<NewImage>> {
+    db.write(|tx| {
+        db::import_list(
+            tx,
+            subscription,
+            &ListToStore {
+                raw: &signed.raw,
+                raw_sha512: &signed.raw_sha512,
+                content: &signed.content,
+                signer_dn: &signed.signer_subject,
+                signer_ca: &signed.signer_issuer,
+                list: &signed.list,
+            },
+            false,
+        )
+    })
+}
+
+/// A list that moves its own `hv:uri` is reported, never followed on its own say-so.
+fn report_changed_uri(stored: &StoredList, signed: &SignedList) {
+    let Ok(old) = ImageList::parse(&stored.content) else {
+        return;
+    };
+    if old.list.uri != signed.list.uri {
+        tracing::warn!(
+            "image list '{}' changed its hv:uri from {} to {}: not followed; run \
+             'vmcatcher subscribe set {} --url {}' to follow it",
+            signed.list.identifier,
+            redact_url(&old.list.uri),
+            redact_url(&signed.list.uri),
+            signed.list.identifier,
+            redact_url(&signed.list.uri)
+        );
+    }
+}
+
+/// After a failed update: the stored list stops being current when it is past its date or
+/// its own signature no longer verifies (a revoked signer, a CA gone from the trust store).
+fn recheck_stored(
+    db: &mut Db,
+    services: &Services<'_>,
+    subscription: &Subscription,
+    stored: &StoredList,
+) -> Result<()> {
+    let now = OffsetDateTime::now_utc();
+    if parse_date(&stored.expires).is_some_and(|expires| expires < now) {
+        return withdraw(db, subscription, stored, "it has passed its dc:date:expires");
+    }
+    if let Err(e) = verify(&services.trust, &stored.raw) {
+        return withdraw(db, subscription, stored, &format!("its signature no longer verifies: {e}"));
+    }
+    Ok(())
+}
+
+fn withdraw(db: &mut Db, subscription: &Subscription, stored: &StoredList, why: &str) -> Result<()> {
+    if db.mark_list_expired(stored.id)? {
+        tracing::warn!(
+            "the stored image list of '{}' (version {}) is no longer valid: {why}; its images \
+             are no longer available and will leave the cache",
+            subscription.identifier,
+            stored.version
+        );
+    }
+    Ok(())
+}
+
+/// After an endorser was unlinked or deleted: a current list whose signer is no longer a
+/// credential of a linked endorser stops being valid.
+pub fn withdraw_unauthorised(db: &mut Db) -> Result<()> {
+    for subscription in db.subscriptions()? {
+        let Some(stored) = db.current_list(&subscription)? else {
+            continue;
+        };
+        if stored.expired.is_some() {
+            continue;
+        }
+        let linked = db.authorised_credentials(subscription.id)?;
+        let still = linked.iter().any(|(_, c)| {
+            crate::trust::dn::equivalent(&stored.signer_dn, &c.dn)
+                && crate::trust::dn::equivalent(&stored.signer_ca, &c.ca)
+        });
+        if !still {
+            withdraw(db, &subscription, &stored, "its signer is no longer an endorser linked to it")?;
+        }
+    }
+    Ok(())
+}
