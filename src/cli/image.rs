@@ -16,7 +16,9 @@ pub enum ImageCommand {
     },
 
     /// Select images for the cache
-    #[command(after_help = "Example:\n  vmcatcher image subscribe 488dcdc4-9ab1-4fc8-a7ba-b7a5428ecb3d")]
+    #[command(
+        after_help = "Example:\n  vmcatcher image subscribe 488dcdc4-9ab1-4fc8-a7ba-b7a5428ecb3d"
+    )]
     Subscribe(ImageSelection),
 
     /// Deselect images: they leave the cache at the next expire
@@ -26,7 +28,11 @@ pub enum ImageCommand {
 #[derive(Debug, Args)]
 pub struct ImageSelection {
     /// Image identifier or unique prefix
-    #[arg(value_name = "IMAGE", required_unless_present = "sha512", conflicts_with = "sha512")]
+    #[arg(
+        value_name = "IMAGE",
+        required_unless_present = "sha512",
+        conflicts_with = "sha512"
+    )]
     pub images: Vec<String>,
 
     /// Select by the SHA-512 of an image in any stored list

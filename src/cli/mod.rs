@@ -125,8 +125,10 @@ pub enum Command {
     Image(ImageCommand),
 
     /// Check a signed image list without touching the database
-    #[command(after_help = "Prints each check (signature, chain, each CRL, namespace, dates, hv:dn/hv:ca)
-and exits with the code of the first that failed.")]
+    #[command(
+        after_help = "Prints each check (signature, chain, each CRL, namespace, dates, hv:dn/hv:ca)
+and exits with the code of the first that failed."
+    )]
     Verify {
         /// A file, or an https, http or file URL
         #[arg(value_name = "FILE|URL")]

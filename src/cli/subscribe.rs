@@ -5,7 +5,9 @@ use clap::{Args, Subcommand, ValueEnum};
 #[derive(Debug, Subcommand)]
 pub enum SubscribeCommand {
     /// Subscribe to an image list: fetch, verify and import it before storing anything
-    #[command(after_help = "Examples:\n  vmcatcher subscribe add https://example.org/image.list --auto-endorse\n  vmcatcher subscribe add https://vo.example.org/list --new-images subscribe \\\n      --username site --password-file /etc/vmcatcher/vo.password")]
+    #[command(
+        after_help = "Examples:\n  vmcatcher subscribe add https://example.org/image.list --auto-endorse\n  vmcatcher subscribe add https://vo.example.org/list --new-images subscribe \\\n      --username site --password-file /etc/vmcatcher/vo.password"
+    )]
     Add {
         /// URL of the signed list (https, http or file)
         url: String,
@@ -22,7 +24,9 @@ pub enum SubscribeCommand {
     List,
 
     /// Show subscriptions and their current lists
-    #[command(after_help = "-f message prints the verified signed content (re-verified now);\n-f smime prints the stored signed message byte for byte.")]
+    #[command(
+        after_help = "-f message prints the verified signed content (re-verified now);\n-f smime prints the stored signed message byte for byte."
+    )]
     Show {
         /// Subscription identifier or URL, or a unique prefix of either
         #[arg(required = true, value_name = "SUB")]
@@ -30,7 +34,9 @@ pub enum SubscribeCommand {
     },
 
     /// Fetch and verify lists again and import the ones that changed
-    #[command(after_help = "Exit code: 0 when every subscription updated, else the code of the last\nfailure (10 fetch, 11 signature, 12 signer mismatch, 13 not authorised,\n17 lower version, 31 identifier changed, 33 created in the future, 34 expired,\n38 not an image list).")]
+    #[command(
+        after_help = "Exit code: 0 when every subscription updated, else the code of the last\nfailure (10 fetch, 11 signature, 12 signer mismatch, 13 not authorised,\n17 lower version, 31 identifier changed, 33 created in the future, 34 expired,\n38 not an image list)."
+    )]
     Update {
         /// Subscriptions to update (default: all)
         #[arg(value_name = "SUB")]

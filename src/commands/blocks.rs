@@ -45,15 +45,24 @@ pub fn subscription_lines(db: &Db, s: &Subscription) -> Result<String> {
     line("subscription.dc:description", &s.description);
     line("subscription.sl:authorised", py_bool(is_authorised(db, s)?));
     line("subscription.hv:uri", &s.url);
-    line("subscription.hv:uri.trustAnchor", anchor_name(s.tls_anchors));
+    line(
+        "subscription.hv:uri.trustAnchor",
+        anchor_name(s.tls_anchors),
+    );
     if let Some(user) = s.username.as_deref().filter(|u| !u.is_empty()) {
         line("subscription.hv:uri.username", user);
     }
     if s.password.as_deref().is_some_and(|p| !p.is_empty()) {
         line("subscription.hv:uri.password", "********");
     }
-    line("subscription.dc:date:updated", s.updated.as_deref().unwrap_or("False"));
-    line("subscription.updateMode", &s.new_images.update_mode().to_string());
+    line(
+        "subscription.dc:date:updated",
+        s.updated.as_deref().unwrap_or("False"),
+    );
+    line(
+        "subscription.updateMode",
+        &s.new_images.update_mode().to_string(),
+    );
     line("subscription.newImages", s.new_images.as_str());
     if let Some(list) = db.current_list(s)? {
         if let Some(expired) = &list.expired {

@@ -22,7 +22,10 @@ pub fn run(ctx: &Context, cmd: EndorserCommand) -> Result<()> {
             let mut db = ctx.open_db()?;
             let s = db.find_subscription(&subscription)?;
             if !db.link(&id, s.id)? {
-                tracing::warn!("endorser '{id}' and subscription '{}' already linked", s.identifier);
+                tracing::warn!(
+                    "endorser '{id}' and subscription '{}' already linked",
+                    s.identifier
+                );
             }
             Ok(())
         }
@@ -117,7 +120,13 @@ fn links(ctx: &Context) -> Result<()> {
         _ => output::write(
             links
                 .iter()
-                .map(|l| format!("{}\t{}\t'True'\n", quoted(&l.endorser), quoted(&l.subscription)))
+                .map(|l| {
+                    format!(
+                        "{}\t{}\t'True'\n",
+                        quoted(&l.endorser),
+                        quoted(&l.subscription)
+                    )
+                })
                 .collect::<String>(),
         ),
     }

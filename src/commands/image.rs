@@ -54,8 +54,16 @@ fn select(ctx: &Context, selection: &ImageSelection, selected: bool) -> Result<(
     let ids: Vec<i64> = images.iter().map(|d| d.id).collect();
     db.set_selected(&ids, selected)?;
     for image in &images {
-        let verb = if selected { "subscribed" } else { "unsubscribed" };
-        tracing::info!("{verb} image '{}' of '{}'", image.identifier, image.subscription);
+        let verb = if selected {
+            "subscribed"
+        } else {
+            "unsubscribed"
+        };
+        tracing::info!(
+            "{verb} image '{}' of '{}'",
+            image.identifier,
+            image.subscription
+        );
         if selected && image.state & 2 == 0 {
             tracing::warn!(
                 "image '{}' is not in a current, valid list of '{}': it will be downloaded \

@@ -38,7 +38,10 @@ impl Context {
     pub fn services<'a>(&'a self, fetcher: &'a dyn Fetcher) -> Result<Services<'a>> {
         let cert_dir = &self.config.cert_dir;
         if cert_dir.source == Source::Default {
-            tracing::info!("using the default trust directory {}", cert_dir.value.display());
+            tracing::info!(
+                "using the default trust directory {}",
+                cert_dir.value.display()
+            );
         }
         let trust = TrustStore::load(&cert_dir.value).map_err(|e| Error::Config(e.to_string()))?;
         Ok(Services {

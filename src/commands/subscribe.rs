@@ -82,8 +82,17 @@ fn read_password(path: &Path) -> Result<String> {
     Ok(password)
 }
 
-fn add(ctx: &Context, url: &str, auto_endorse: bool, settings: &SubscriptionSettings) -> Result<()> {
-    let password = settings.password_file.as_deref().map(read_password).transpose()?;
+fn add(
+    ctx: &Context,
+    url: &str,
+    auto_endorse: bool,
+    settings: &SubscriptionSettings,
+) -> Result<()> {
+    let password = settings
+        .password_file
+        .as_deref()
+        .map(read_password)
+        .transpose()?;
     let mut db = ctx.open_db()?;
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
@@ -93,8 +102,14 @@ fn add(ctx: &Context, url: &str, auto_endorse: bool, settings: &SubscriptionSett
         &AddRequest {
             url,
             auto_endorse,
-            new_images: settings.new_images.map(new_images).unwrap_or(NewImages::Accept),
-            tls_anchors: settings.tls_anchors.map(tls_anchors).unwrap_or(TlsAnchors::Both),
+            new_images: settings
+                .new_images
+                .map(new_images)
+                .unwrap_or(NewImages::Accept),
+            tls_anchors: settings
+                .tls_anchors
+                .map(tls_anchors)
+                .unwrap_or(TlsAnchors::Both),
             username: settings.username.as_deref(),
             password: password.as_deref(),
         },
@@ -161,7 +176,9 @@ fn show(ctx: &Context, references: &[String]) -> Result<()> {
         }
         Format::Smime => {
             for s in &subscriptions {
-                let list = db.current_list(s)?.ok_or_else(|| not_imported(&s.identifier))?;
+                let list = db
+                    .current_list(s)?
+                    .ok_or_else(|| not_imported(&s.identifier))?;
                 output::write(&list.raw)?;
             }
             Ok(())
@@ -170,7 +187,9 @@ fn show(ctx: &Context, references: &[String]) -> Result<()> {
             let fetcher = UrlFetcher;
             let services = ctx.services(&fetcher)?;
             for s in &subscriptions {
-                let list = db.current_list(s)?.ok_or_else(|| not_imported(&s.identifier))?;
+                let list = db
+                    .current_list(s)?
+                    .ok_or_else(|| not_imported(&s.identifier))?;
                 let verified = verify(&services.trust, &list.raw).map_err(|e| {
                     Error::Failed(format!(
                         "the stored list of '{}' no longer verifies: {e}",
@@ -221,8 +240,16 @@ fn update(ctx: &Context, references: &[String]) -> Result<()> {
             }) => {
                 tracing::info!("'{}': imported version {version}", s.identifier);
                 for image in &new_images {
-                    let what = if image.refused { "refused by policy" } else { "registered" };
-                    tracing::info!("'{}': new image '{}' {what}", s.identifier, image.identifier);
+                    let what = if image.refused {
+                        "refused by policy"
+                    } else {
+                        "registered"
+                    };
+                    tracing::info!(
+                        "'{}': new image '{}' {what}",
+                        s.identifier,
+                        image.identifier
+                    );
                 }
             }
             Err(e) => {
@@ -244,7 +271,11 @@ fn set(
     url: Option<String>,
     clear_credentials: bool,
 ) -> Result<()> {
-    let password = settings.password_file.as_deref().map(read_password).transpose()?;
+    let password = settings
+        .password_file
+        .as_deref()
+        .map(read_password)
+        .transpose()?;
     let mut db = ctx.open_db()?;
     let s = db.find_subscription(reference)?;
     let mut changes = SubscriptionChanges {

@@ -30,7 +30,10 @@ pub fn run(ctx: &Context, source: &str, anchors: TlsAnchorsArg) -> Result<()> {
         rules::fetch(&fetcher, source, &options)?
     } else {
         std::fs::read(source).map_err(|e| {
-            Error::list(ListRule::Fetch, format!("cannot read the image list {source}: {e}"))
+            Error::list(
+                ListRule::Fetch,
+                format!("cannot read the image list {source}: {e}"),
+            )
         })?
     };
 

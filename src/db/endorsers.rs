@@ -31,7 +31,7 @@ impl Db {
     pub fn delete_endorser(&mut self, identifier: &str) -> Result<()> {
         let deleted = self.write(|tx| {
             tx.execute("DELETE FROM endorser WHERE identifier = ?1", [identifier])
-                .map_err(|e| super::sql(e))
+                .map_err(super::sql)
         })?;
         if deleted == 0 {
             return Err(unknown_endorser(identifier));
@@ -93,8 +93,11 @@ pub(crate) fn insert_endorser(
     let endorser_id = match existing {
         Some(id) => id,
         None => {
-            tx.execute("INSERT INTO endorser (identifier) VALUES (?1)", [identifier])
-                .map_err(super::sql)?;
+            tx.execute(
+                "INSERT INTO endorser (identifier) VALUES (?1)",
+                [identifier],
+            )
+            .map_err(super::sql)?;
             tx.last_insert_rowid()
         }
     };
@@ -111,7 +114,7 @@ fn endorser_row(tx: &Transaction<'_>, identifier: &str) -> Result<Option<i64>> {
         |row| row.get(0),
     )
     .optional()
-    .map_err(|e| super::sql(e))
+    .map_err(super::sql)
 }
 
 fn add_credential(
@@ -128,7 +131,7 @@ fn add_credential(
             |row| row.get(0),
         )
         .optional()
-        .map_err(|e| super::sql(e))?;
+        .map_err(super::sql)?;
     if let Some(owner) = owner {
         let whose = if owner == identifier {
             "this endorser already has it".to_string()
@@ -144,7 +147,7 @@ fn add_credential(
         "INSERT INTO endorser_credential (endorser_id, dn, ca) VALUES (?1, ?2, ?3)",
         params![endorser_id, credential.dn, credential.ca],
     )
-    .map_err(|e| super::sql(e))?;
+    .map_err(super::sql)?;
     Ok(())
 }
 

@@ -106,7 +106,13 @@ impl Db {
         if !exact.is_empty() {
             return Ok(exact);
         }
-        let like = format!("{}%", reference.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let like = format!(
+            "{}%",
+            reference
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         let found = self.image_details("i.identifier LIKE ?2 ESCAPE '\\'", &like)?;
         let mut ids: Vec<&str> = found.iter().map(|d| d.identifier.as_str()).collect();
         ids.dedup();
@@ -200,7 +206,12 @@ impl Db {
     }
 
     /// Pre-approves (`accept`) or refuses image ids of a subscription, present or future.
-    pub fn set_refused(&mut self, subscription_id: i64, identifiers: &[String], refused: bool) -> Result<()> {
+    pub fn set_refused(
+        &mut self,
+        subscription_id: i64,
+        identifiers: &[String],
+        refused: bool,
+    ) -> Result<()> {
         self.write(|tx| {
             for identifier in identifiers {
                 tx.execute(
@@ -294,7 +305,12 @@ pub(crate) fn import_list(
                 tx.execute(
                     "INSERT INTO image (subscription_id, identifier, selected, refused) \
                      VALUES (?1, ?2, ?3, ?4)",
-                    params![subscription.id, image.identifier, selected as i64, refused as i64],
+                    params![
+                        subscription.id,
+                        image.identifier,
+                        selected as i64,
+                        refused as i64
+                    ],
                 )
                 .map_err(sql)?;
                 new_images.push(NewImage {

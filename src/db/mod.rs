@@ -13,15 +13,15 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-pub use endorsers::{Credential, Endorser};
 pub(crate) use endorsers::insert_endorser;
-pub use images::{ImageDetail, ImageRecord, ImageState, ListToStore, NewImage};
+pub use endorsers::{Credential, Endorser};
 pub(crate) use images::import_list;
+pub use images::{ImageDetail, ImageRecord, ImageState, ListToStore, NewImage};
+pub use schema::LATEST_VERSION;
+pub(crate) use subscriptions::{insert_subscription, link_in, subscription_in};
 pub use subscriptions::{
     Link, NewImages, NewSubscription, StoredList, Subscription, SubscriptionChanges,
 };
-pub(crate) use subscriptions::{insert_subscription, link_in, subscription_in};
-pub use schema::LATEST_VERSION;
 pub use url::DatabaseUrl;
 
 use crate::error::{Error, Result};

@@ -3,8 +3,8 @@
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::{sql, Credential, Db};
-use crate::fetch::TlsAnchors;
 use crate::error::{Error, Result};
+use crate::fetch::TlsAnchors;
 
 /// Policy for images that first appear in a later list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -200,7 +200,10 @@ impl Db {
     }
 
     /// Endorser credentials linked to a subscription.
-    pub fn authorised_credentials(&self, subscription_id: i64) -> Result<Vec<(String, Credential)>> {
+    pub fn authorised_credentials(
+        &self,
+        subscription_id: i64,
+    ) -> Result<Vec<(String, Credential)>> {
         let mut stmt = self
             .conn()
             .prepare(
@@ -277,20 +280,32 @@ impl Db {
     pub fn update_subscription(&mut self, id: i64, changes: &SubscriptionChanges) -> Result<()> {
         self.write(|tx| {
             if let Some(v) = changes.new_images {
-                tx.execute("UPDATE subscription SET new_images = ?2 WHERE id = ?1", params![id, v.as_str()])
-                    .map_err(sql)?;
+                tx.execute(
+                    "UPDATE subscription SET new_images = ?2 WHERE id = ?1",
+                    params![id, v.as_str()],
+                )
+                .map_err(sql)?;
             }
             if let Some(v) = changes.tls_anchors {
-                tx.execute("UPDATE subscription SET tls_anchors = ?2 WHERE id = ?1", params![id, v.as_str()])
-                    .map_err(sql)?;
+                tx.execute(
+                    "UPDATE subscription SET tls_anchors = ?2 WHERE id = ?1",
+                    params![id, v.as_str()],
+                )
+                .map_err(sql)?;
             }
             if let Some(v) = &changes.username {
-                tx.execute("UPDATE subscription SET username = ?2 WHERE id = ?1", params![id, v])
-                    .map_err(sql)?;
+                tx.execute(
+                    "UPDATE subscription SET username = ?2 WHERE id = ?1",
+                    params![id, v],
+                )
+                .map_err(sql)?;
             }
             if let Some(v) = &changes.password {
-                tx.execute("UPDATE subscription SET password = ?2 WHERE id = ?1", params![id, v])
-                    .map_err(sql)?;
+                tx.execute(
+                    "UPDATE subscription SET password = ?2 WHERE id = ?1",
+                    params![id, v],
+                )
+                .map_err(sql)?;
             }
             if let Some(url) = &changes.url {
                 let taken: Option<String> = tx
@@ -306,8 +321,11 @@ impl Db {
                         "{url} is already the URL of subscription '{other}'"
                     )));
                 }
-                tx.execute("UPDATE subscription SET url = ?2 WHERE id = ?1", params![id, url])
-                    .map_err(sql)?;
+                tx.execute(
+                    "UPDATE subscription SET url = ?2 WHERE id = ?1",
+                    params![id, url],
+                )
+                .map_err(sql)?;
             }
             Ok(())
         })
@@ -318,8 +336,11 @@ impl Db {
         self.write(|tx| {
             // The subscription points at its current list and the list at the subscription:
             // break the cycle first so the cascade has one direction.
-            tx.execute("UPDATE subscription SET current_list_id = NULL WHERE id = ?1", [id])
-                .map_err(sql)?;
+            tx.execute(
+                "UPDATE subscription SET current_list_id = NULL WHERE id = ?1",
+                [id],
+            )
+            .map_err(sql)?;
             tx.execute("DELETE FROM subscription WHERE id = ?1", [id])
                 .map_err(sql)?;
             Ok(())
@@ -328,7 +349,11 @@ impl Db {
 }
 
 /// Inserts a subscription row; a clash on identifier or URL is a clear error.
-pub(crate) fn insert_subscription(tx: &Transaction<'_>, new: &NewSubscription<'_>, now: &str) -> Result<i64> {
+pub(crate) fn insert_subscription(
+    tx: &Transaction<'_>,
+    new: &NewSubscription<'_>,
+    now: &str,
+) -> Result<i64> {
     let clash: Option<(String, String)> = tx
         .query_row(
             "SELECT identifier, url FROM subscription WHERE identifier = ?1 OR url = ?2",
@@ -384,8 +409,12 @@ pub(crate) fn subscription_in(tx: &Transaction<'_>, id: i64) -> Result<Subscript
 }
 
 fn endorser_id(tx: &Transaction<'_>, identifier: &str) -> Result<i64> {
-    tx.query_row("SELECT id FROM endorser WHERE identifier = ?1", [identifier], |r| r.get(0))
-        .optional()
-        .map_err(sql)?
-        .ok_or_else(|| super::endorsers::unknown_endorser(identifier))
+    tx.query_row(
+        "SELECT id FROM endorser WHERE identifier = ?1",
+        [identifier],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(sql)?
+    .ok_or_else(|| super::endorsers::unknown_endorser(identifier))
 }

@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 use super::rules;
 use super::Services;
-use crate::db::{self, Credential, Db, NewImages, NewSubscription, ListToStore};
+use crate::db::{self, Credential, Db, ListToStore, NewImages, NewSubscription};
 use crate::error::{Error, ListRule, Result};
 use crate::fetch::{redact_url, TlsAnchors};
 

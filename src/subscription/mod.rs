@@ -12,7 +12,7 @@ pub use update::{update, withdraw_unauthorised, Updated};
 
 use crate::config::Config;
 use crate::db::Subscription;
-use crate::fetch::{Fetcher, FetchOptions, ProxyConfig, Secret, TlsAnchors};
+use crate::fetch::{FetchOptions, Fetcher, ProxyConfig, Secret, TlsAnchors};
 use crate::trust::TrustStore;
 
 /// What fetching and verifying lists needs, built once per run.

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::db::Credential;
 use crate::error::{Error, ListRule, Result};
-use crate::fetch::{Fetcher, FetchOptions, MAX_LIST_BYTES, redact_url};
+use crate::fetch::{redact_url, FetchOptions, Fetcher, MAX_LIST_BYTES};
 use crate::imagelist::{format_date, ImageList};
 use crate::trust::{dn, verify, TrustStore};
 use crate::version::compare_versions;
@@ -35,9 +35,8 @@ pub fn fetch(fetcher: &dyn Fetcher, url: &str, options: &FetchOptions) -> Result
 /// the endorser the list names).
 pub fn verify_signed(store: &TrustStore, raw: Vec<u8>, source: &str) -> Result<SignedList> {
     let source = redact_url(source);
-    let verified = verify(store, &raw).map_err(|e| {
-        Error::list(ListRule::Signature, format!("image list {source}: {e}"))
-    })?;
+    let verified = verify(store, &raw)
+        .map_err(|e| Error::list(ListRule::Signature, format!("image list {source}: {e}")))?;
     let parsed = ImageList::parse(&verified.content).map_err(|e| {
         Error::list(
             ListRule::InvalidList,
@@ -101,10 +100,16 @@ pub fn authorised(
         })
 }
 
-/// Whether the signer of `signed` is this credential (OpenSSL 1 and 3 spellings alike).
+/// Whether the signer of `signed` is this credential.
 pub fn signer_is(signed: &SignedList, credential: &Credential) -> bool {
-    dn::equivalent(&signed.signer_subject, &credential.dn)
-        && dn::equivalent(&signed.signer_issuer, &credential.ca)
+    credential_matches(&signed.signer_subject, &signed.signer_issuer, credential)
+}
+
+/// Whether a signer subject and issuer are this credential. OpenSSL 3 escapes `/` and `+`
+/// inside values where OpenSSL 1 (and so every stored list and credential) did not, so the
+/// comparison is exact up to that escaping.
+pub fn credential_matches(subject: &str, issuer: &str, credential: &Credential) -> bool {
+    dn::equivalent(subject, &credential.dn) && dn::equivalent(issuer, &credential.ca)
 }
 
 /// Rule 31: the list is the one subscribed to.

@@ -23,7 +23,11 @@ pub enum Updated {
 
 /// Updates one subscription. On any failure the stored list stays current unless it has
 /// expired or its own signature no longer verifies (product.md §11 point 2).
-pub fn update(db: &mut Db, services: &Services<'_>, subscription: &Subscription) -> Result<Updated> {
+pub fn update(
+    db: &mut Db,
+    services: &Services<'_>,
+    subscription: &Subscription,
+) -> Result<Updated> {
     let stored = db.current_list(subscription)?;
     let result = check_and_import(db, services, subscription, stored.as_ref());
     if let Some(stored) = &stored {
@@ -119,15 +123,30 @@ fn recheck_stored(
 ) -> Result<()> {
     let now = OffsetDateTime::now_utc();
     if parse_date(&stored.expires).is_some_and(|expires| expires < now) {
-        return withdraw(db, subscription, stored, "it has passed its dc:date:expires");
+        return withdraw(
+            db,
+            subscription,
+            stored,
+            "it has passed its dc:date:expires",
+        );
     }
     if let Err(e) = verify(&services.trust, &stored.raw) {
-        return withdraw(db, subscription, stored, &format!("its signature no longer verifies: {e}"));
+        return withdraw(
+            db,
+            subscription,
+            stored,
+            &format!("its signature no longer verifies: {e}"),
+        );
     }
     Ok(())
 }
 
-fn withdraw(db: &mut Db, subscription: &Subscription, stored: &StoredList, why: &str) -> Result<()> {
+fn withdraw(
+    db: &mut Db,
+    subscription: &Subscription,
+    stored: &StoredList,
+    why: &str,
+) -> Result<()> {
     if db.mark_list_expired(stored.id)? {
         tracing::warn!(
             "the stored image list of '{}' (version {}) is no longer valid: {why}; its images \
@@ -150,12 +169,16 @@ pub fn withdraw_unauthorised(db: &mut Db) -> Result<()> {
             continue;
         }
         let linked = db.authorised_credentials(subscription.id)?;
-        let still = linked.iter().any(|(_, c)| {
-            crate::trust::dn::equivalent(&stored.signer_dn, &c.dn)
-                && crate::trust::dn::equivalent(&stored.signer_ca, &c.ca)
-        });
+        let still = linked
+            .iter()
+            .any(|(_, c)| rules::credential_matches(&stored.signer_dn, &stored.signer_ca, c));
         if !still {
-            withdraw(db, &subscription, &stored, "its signer is no longer an endorser linked to it")?;
+            withdraw(
+                db,
+                &subscription,
+                &stored,
+                "its signer is no longer an endorser linked to it",
+            )?;
         }
     }
     Ok(())

@@ -30,6 +30,9 @@ impl Run {
 
     #[track_caller]
     pub fn failure(&self, code: i32, words: &[&str]) -> &Self {
+        if std::env::var_os("VMCATCHER_TEST_SHOW").is_some() {
+            eprintln!("--- exit {}:\n{}", self.code, self.stderr);
+        }
         assert_eq!(
             self.code, code,
             "wrong exit code\nstdout:\n{}\nstderr:\n{}",

@@ -119,7 +119,14 @@ pub fn sign(who: &Issued, content: &[u8]) -> Vec<u8> {
 }
 
 pub fn sign_with(cert: &X509, key: &PKey<Private>, content: &[u8]) -> Vec<u8> {
-    pki::sign_smime(cert, key, &[&pki().issuing.cert], content, true, Digest::Sha256)
+    pki::sign_smime(
+        cert,
+        key,
+        &[&pki().issuing.cert],
+        content,
+        true,
+        Digest::Sha256,
+    )
 }
 
 /// Writes the trust directory the test environment points `VMCATCHER_DIR_CERT` at.
