@@ -3,6 +3,7 @@
 //! The library holds all logic; `src/main.rs` only parses the command line and maps the
 //! error to an exit code. Start at [`run`].
 
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -1,7 +1,6 @@
 //! The rules a signed image list must pass, in the order of product.md §11 point 1; the
 //! first that fails gives the exit code.
 
-use sha2::{Digest, Sha512};
 use time::OffsetDateTime;
 
 use crate::db::Credential;
@@ -182,10 +181,5 @@ pub fn version_not_lower(list: &ImageList, stored_version: Option<&str>) -> Resu
 }
 
 pub fn sha512_hex(bytes: &[u8]) -> String {
-    let digest = Sha512::digest(bytes);
-    let mut hex = String::with_capacity(128);
-    for byte in digest {
-        hex.push_str(&format!("{byte:02x}"));
-    }
-    hex
+    crate::cache::hash::sha512_hex(bytes)
 }

@@ -9,4 +9,5 @@ mod endorser;
 mod fetch;
 mod generated;
 mod subscribe;
+mod transfer;
 mod trust;
