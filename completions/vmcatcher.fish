@@ -43,6 +43,8 @@ complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -s V -l version -d 'Pr
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "endorser" -d 'Manage who may sign image lists'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "subscribe" -d 'Subscribe to signed image lists and keep them current'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "image" -d 'Choose which images of the lists to keep in the cache'
+complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "cache" -d 'Expire, check and download images: keep the cache in step with the lists'
+complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "sync" -d 'Update every subscription, then expire and download: the job for cron and systemd'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "verify" -d 'Check a signed image list without touching the database'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "config" -d 'Show the effective configuration'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -444,6 +446,46 @@ complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_se
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from unsubscribe" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from unsubscribe" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from unsubscribe" -s V -l version -d 'Print version'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -l cache-dir -d 'Directory of verified images [env: VMCATCHER_CACHE_DIR_CACHE]' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -l partial-dir -d 'Directory of downloads in progress [env: VMCATCHER_CACHE_DIR_DOWNLOAD]' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -l expired-dir -d 'Directory of expired images [env: VMCATCHER_CACHE_DIR_EXPIRE]' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -s x -l execute -d 'Shell command run for every event of this run [env: VMCATCHER_CACHE_EVENT]' -r
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -l color -d 'When to colour diagnostics' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -l log-format -d 'Log line format, `json` for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -s f -l format -d 'Output format of records' -r -f -a "lines\t'The original\'s tab-separated lines and key=value blocks'
+json\t'A documented, stable JSON schema'
+message\t'The verified signed content of a list (subscribe show only)'
+smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -s v -l verbose -d 'Say more (repeat for more detail)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -s q -l quiet -d 'Say less (repeat for less)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -s V -l version -d 'Print version'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -l cache-dir -d 'Directory of verified images [env: VMCATCHER_CACHE_DIR_CACHE]' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -l partial-dir -d 'Directory of downloads in progress [env: VMCATCHER_CACHE_DIR_DOWNLOAD]' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -l expired-dir -d 'Directory of expired images [env: VMCATCHER_CACHE_DIR_EXPIRE]' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -s x -l execute -d 'Shell command run for every event of this run [env: VMCATCHER_CACHE_EVENT]' -r
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -l color -d 'When to colour diagnostics' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -l log-format -d 'Log line format, `json` for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -s f -l format -d 'Output format of records' -r -f -a "lines\t'The original\'s tab-separated lines and key=value blocks'
+json\t'A documented, stable JSON schema'
+message\t'The verified signed content of a list (subscribe show only)'
+smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -s v -l verbose -d 'Say more (repeat for more detail)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -s q -l quiet -d 'Say less (repeat for less)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand verify" -l tls-anchors -d 'Which certificates may authenticate an https server' -r -f -a "system\t'The system\'s CA roots'
 igtf\t'The CAs of the IGTF trust directory only'
 both\t'Both'

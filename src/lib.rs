@@ -9,9 +9,11 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod fetch;
 pub mod generate;
 pub mod imagelist;
+pub mod lock;
 pub mod logging;
 pub mod output;
 pub mod subscription;
@@ -21,6 +23,29 @@ pub mod version;
 use cli::{Cli, LogFormat};
 use config::{Config, Environment, Overrides};
 pub use error::{Error, Result};
+
+/// The command-line layer of the configuration: global flags and the cache flags of
+/// `cache` and `sync`.
+fn overrides(cli: &Cli) -> Overrides {
+    let (dirs, execute) = match &cli.command {
+        cli::Command::Cache(args) => (Some(&args.dirs), args.execute.clone()),
+        cli::Command::Sync(args) => (Some(&args.dirs), args.execute.clone()),
+        _ => (None, None),
+    };
+    Overrides {
+        config: cli.global.config.clone(),
+        database: cli.global.database.clone(),
+        cert_dir: cli.global.cert_dir.clone(),
+        cache_dir: dirs.and_then(|d| d.cache_dir.clone()),
+        partial_dir: dirs.and_then(|d| d.partial_dir.clone()),
+        expired_dir: dirs.and_then(|d| d.expired_dir.clone()),
+        event_command: execute,
+        log_format: cli.global.log_format.map(|f| match f {
+            LogFormat::Text => "text".to_string(),
+            LogFormat::Json => "json".to_string(),
+        }),
+    }
+}
 
 /// Loads the configuration, sets up logging and runs the command.
 pub fn run(cli: Cli) -> Result<()> {
@@ -38,17 +63,7 @@ pub fn run(cli: Cli) -> Result<()> {
         _ => {}
     }
     let env = Environment::from_process();
-    let overrides = Overrides {
-        config: cli.global.config.clone(),
-        database: cli.global.database.clone(),
-        cert_dir: cli.global.cert_dir.clone(),
-        log_format: cli.global.log_format.map(|f| match f {
-            LogFormat::Text => "text".to_string(),
-            LogFormat::Json => "json".to_string(),
-        }),
-        ..Overrides::default()
-    };
-    let config = Config::load(&overrides, &env)?;
+    let config = Config::load(&overrides(&cli), &env)?;
     logging::init(&logging::LogOptions {
         level: &config.log.level.value,
         verbose: cli.global.verbose,

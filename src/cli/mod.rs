@@ -1,6 +1,7 @@
 //! The command line, as clap types only. The core never sees these: `commands/` turns them
 //! into calls.
 
+mod cache;
 mod config;
 mod endorser;
 mod image;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
+pub use cache::{CacheAction, CacheArgs, CacheDirArgs, SyncArgs};
 pub use config::ConfigCommand;
 pub use endorser::EndorserCommand;
 pub use image::{ImageCommand, ImageSelection};
@@ -123,6 +125,18 @@ pub enum Command {
     /// Choose which images of the lists to keep in the cache
     #[command(subcommand)]
     Image(ImageCommand),
+
+    /// Expire, check and download images: keep the cache in step with the lists
+    #[command(
+        after_help = "Examples:\n  vmcatcher cache                 # expire, then download\n  vmcatcher cache check           # verify every cached file\n  vmcatcher cache list -f json\n\nVMCATCHER_CACHE_ACTION_DOWNLOAD|CHECK|EXPIRE=1 add steps, as in the original.\nExit code: 1 when any image failed (after trying all the others)."
+    )]
+    Cache(CacheArgs),
+
+    /// Update every subscription, then expire and download: the job for cron and systemd
+    #[command(
+        after_help = "Exit code: 0 when everything succeeded, else the code of the last failed\nsubscription (see 'subscribe update --help'), else 1 when an image failed."
+    )]
+    Sync(SyncArgs),
 
     /// Check a signed image list without touching the database
     #[command(

@@ -1,10 +1,12 @@
 //! One file per command group: arguments in, a core call, output out.
 
 mod blocks;
+mod cache;
 mod config;
 mod endorser;
 mod image;
 mod subscribe;
+mod sync;
 mod verify;
 
 use crate::cli::{Cli, Command, Format};
@@ -52,6 +54,12 @@ impl Context {
         })
     }
 
+    /// Takes the run lock beside the database (`sync`, `cache`, `subscribe update`).
+    pub fn lock(&self, db: &Db) -> Result<crate::lock::RunLock> {
+        let timeout = std::time::Duration::from_secs(self.config.lock_timeout.value);
+        crate::lock::acquire(db.path(), timeout)
+    }
+
     /// Refuses the formats a listing has no use for.
     pub fn record_format(&self) -> Result<Format> {
         match self.format {
@@ -74,7 +82,7 @@ pub fn format_name(format: Format) -> &'static str {
 }
 
 /// Runs the parsed command.
-pub fn dispatch(cli: Cli, config: Config, _env: &Environment) -> Result<()> {
+pub fn dispatch(cli: Cli, config: Config, env: &Environment) -> Result<()> {
     let ctx = Context {
         config,
         format: cli.global.format,
@@ -84,6 +92,8 @@ pub fn dispatch(cli: Cli, config: Config, _env: &Environment) -> Result<()> {
         Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Subscribe(cmd) => subscribe::run(&ctx, cmd),
         Command::Image(cmd) => image::run(&ctx, cmd),
+        Command::Cache(args) => cache::run(&ctx, &args.actions, env),
+        Command::Sync(_) => sync::run(&ctx),
         Command::Verify {
             source,
             tls_anchors,

@@ -4,7 +4,7 @@ use std::path::Path;
 use super::blocks::{anchor_name, is_authorised, py_bool, subscription_json, subscription_lines};
 use crate::cli::{Format, NewImagesArg, SubscribeCommand, SubscriptionSettings, TlsAnchorsArg};
 use crate::commands::Context;
-use crate::db::{NewImages, SubscriptionChanges};
+use crate::db::{Db, NewImages, SubscriptionChanges};
 use crate::error::{Error, Result};
 use crate::fetch::{redact_url, TlsAnchors, UrlFetcher};
 use crate::output;
@@ -209,10 +209,10 @@ fn not_imported(identifier: &str) -> Error {
     ))
 }
 
-/// Updates each subscription; one failure never stops the others, and the exit code is
-/// the last failure's.
+/// `subscribe update`: under the run lock, like `sync` and `cache`.
 fn update(ctx: &Context, references: &[String]) -> Result<()> {
     let mut db = ctx.open_db()?;
+    let _lock = ctx.lock(&db)?;
     let subscriptions = if references.is_empty() {
         db.subscriptions()?
     } else {
@@ -227,10 +227,23 @@ fn update(ctx: &Context, references: &[String]) -> Result<()> {
     }
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
+    match update_all(&mut db, &services, &subscriptions) {
+        Some(code) => Err(Error::Reported(code)),
+        None => Ok(()),
+    }
+}
+
+/// Updates each subscription; one failure never stops the others. Returns the exit code
+/// of the last failure.
+pub fn update_all(
+    db: &mut Db,
+    services: &subscription::Services<'_>,
+    subscriptions: &[crate::db::Subscription],
+) -> Option<u8> {
     let mut last_failure = None;
-    for s in &subscriptions {
+    for s in subscriptions {
         tracing::debug!("updating '{}' from {}", s.identifier, redact_url(&s.url));
-        match subscription::update(&mut db, &services, s) {
+        match subscription::update(db, services, s) {
             Ok(Updated::Unchanged) => {
                 tracing::debug!("'{}': unchanged", s.identifier);
             }
@@ -254,14 +267,11 @@ fn update(ctx: &Context, references: &[String]) -> Result<()> {
             }
             Err(e) => {
                 tracing::error!("subscription '{}': {e}", s.identifier);
-                last_failure = Some(e);
+                last_failure = Some(e.exit_code());
             }
         }
     }
-    match last_failure {
-        Some(e) => Err(Error::Reported(e.exit_code())),
-        None => Ok(()),
-    }
+    last_failure
 }
 
 fn set(

@@ -147,34 +147,16 @@ impl Db {
             .conn()
             .prepare(&format!(
                 "SELECT i.id, i.identifier, i.selected, {STATE_SQL}, s.id, s.identifier, \
-                 r.title, r.description, r.hypervisor, r.sha512, r.uri, r.os, r.osversion, \
-                 r.arch, r.version, r.size, r.comments, r.expires, r.metadata \
-                 FROM image i JOIN subscription s ON s.id = i.subscription_id \
+                 {RECORD_COLUMNS} FROM image i JOIN subscription s ON s.id = i.subscription_id \
                  LEFT JOIN image_record r ON r.image_id = i.id AND r.image_list_id = s.current_list_id \
                  WHERE i.refused = 0 AND {condition} ORDER BY s.identifier, i.identifier"
             ))
             .map_err(|e| self.error(e))?;
         let rows = stmt
             .query_map(params![now_text(), value], |row| {
-                let title: Option<String> = row.get(6)?;
-                let record = match title {
+                let record = match row.get::<_, Option<String>>(6)? {
                     None => None,
-                    Some(title) => Some(ImageRecord {
-                        title,
-                        description: row.get(7)?,
-                        hypervisor: row.get(8)?,
-                        sha512: row.get(9)?,
-                        uri: row.get(10)?,
-                        os: row.get(11)?,
-                        osversion: row.get(12)?,
-                        arch: row.get(13)?,
-                        version: row.get(14)?,
-                        size: row.get::<_, i64>(15)? as u64,
-                        comments: row.get(16)?,
-                        expires: row.get(17)?,
-                        metadata: serde_json::from_str(&row.get::<_, String>(18)?)
-                            .unwrap_or(serde_json::Value::Null),
-                    }),
+                    Some(_) => Some(record_at(row, 6)?),
                 };
                 Ok(ImageDetail {
                     id: row.get(0)?,
@@ -250,6 +232,70 @@ impl Db {
                 .map_err(sql)?;
             Ok(n > 0)
         })
+    }
+}
+
+/// The columns of an image record, in the order `record_at` reads them.
+const RECORD_COLUMNS: &str = "r.title, r.description, r.hypervisor, r.sha512, r.uri, r.os, \
+     r.osversion, r.arch, r.version, r.size, r.comments, r.expires, r.metadata";
+
+/// Reads an image record from `RECORD_COLUMNS` starting at column `at`.
+fn record_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ImageRecord> {
+    Ok(ImageRecord {
+        title: row.get(at)?,
+        description: row.get(at + 1)?,
+        hypervisor: row.get(at + 2)?,
+        sha512: row.get(at + 3)?,
+        uri: row.get(at + 4)?,
+        os: row.get(at + 5)?,
+        osversion: row.get(at + 6)?,
+        arch: row.get(at + 7)?,
+        version: row.get(at + 8)?,
+        size: row.get::<_, i64>(at + 9)?.max(0) as u64,
+        comments: row.get(at + 10)?,
+        expires: row.get(at + 11)?,
+        metadata: serde_json::from_str(&row.get::<_, String>(at + 12)?)
+            .unwrap_or(serde_json::Value::Null),
+    })
+}
+
+/// A selected image of a current, valid list: what the cache should hold.
+#[derive(Debug, Clone)]
+pub struct CacheCandidate {
+    pub image: String,
+    pub subscription: String,
+    pub subscription_id: i64,
+    pub list_id: i64,
+    pub record: ImageRecord,
+}
+
+impl Db {
+    /// Every image with state 3 (selected and available), with its current record.
+    pub fn cache_candidates(&self) -> Result<Vec<CacheCandidate>> {
+        let mut stmt = self
+            .conn()
+            .prepare(&format!(
+                "SELECT i.identifier, s.identifier, s.id, l.id, {RECORD_COLUMNS} FROM image i \
+                 JOIN subscription s ON s.id = i.subscription_id \
+                 JOIN image_list l ON l.id = s.current_list_id \
+                 JOIN image_record r ON r.image_id = i.id AND r.image_list_id = l.id \
+                 WHERE i.selected = 1 AND i.refused = 0 AND l.expired IS NULL \
+                 AND l.expires > ?1 AND r.expires > ?1 ORDER BY s.identifier, i.identifier"
+            ))
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([now_text()], |row| {
+                Ok(CacheCandidate {
+                    image: row.get(0)?,
+                    subscription: row.get(1)?,
+                    subscription_id: row.get(2)?,
+                    list_id: row.get(3)?,
+                    record: record_at(row, 4)?,
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))
     }
 }
 

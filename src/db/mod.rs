@@ -16,7 +16,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub(crate) use endorsers::insert_endorser;
 pub use endorsers::{Credential, Endorser};
 pub(crate) use images::import_list;
-pub use images::{ImageDetail, ImageRecord, ImageState, ListToStore, NewImage};
+pub use images::{CacheCandidate, ImageDetail, ImageRecord, ImageState, ListToStore, NewImage};
 pub use schema::LATEST_VERSION;
 pub(crate) use subscriptions::{insert_subscription, link_in, subscription_in};
 pub use subscriptions::{

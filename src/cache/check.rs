@@ -1,0 +1,54 @@
+//! Check: recompute size and SHA-512 of every cached file, in parallel; a file that fails
+//! is moved to expired with the Expire events (the original deleted it silently) and the
+//! next download fetches it again.
+
+use super::entry;
+use super::expire::expire_entry;
+use super::hash::sha512_files;
+use super::{Outcome, State};
+use crate::error::Result;
+use crate::events::EventSink;
+
+pub(crate) fn run(state: &mut State, events: &dyn EventSink, outcome: &mut Outcome) -> Result<()> {
+    let entries: Vec<(String, Option<u64>, Option<String>, std::path::PathBuf)> = state
+        .cache
+        .iter()
+        .map(|(key, e)| {
+            let filename = entry::text(e, "filename").unwrap_or(key);
+            (
+                key.clone(),
+                entry::size(e),
+                entry::text(e, "sha512").map(str::to_string),
+                state.dirs.cache.join(filename),
+            )
+        })
+        .collect();
+    let paths: Vec<_> = entries.iter().map(|(_, _, _, p)| p.clone()).collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let results = sha512_files(&paths, threads);
+    for ((key, size, sha512, path), result) in entries.into_iter().zip(results) {
+        let problem = match result {
+            Err(e) => Some(format!("cannot be read: {e}")),
+            Ok((actual_size, _)) if Some(actual_size) != size => Some(format!(
+                "size incorrect: {actual_size} bytes, the list says {}",
+                size.map_or("?".to_string(), |s| s.to_string())
+            )),
+            Ok((_, digest)) if Some(&digest) != sha512.as_ref() => {
+                Some(format!("sha512 incorrect: {digest}"))
+            }
+            Ok(_) => None,
+        };
+        match problem {
+            None => tracing::debug!("{} is intact", path.display()),
+            Some(problem) => {
+                tracing::error!(
+                    "Image '{key}' {problem}: moving {} to expired",
+                    path.display()
+                );
+                expire_entry(state, &key, events)?;
+                outcome.failed += 1;
+            }
+        }
+    }
+    Ok(())
+}

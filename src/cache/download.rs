@@ -1,0 +1,365 @@
+//! Download: fetch every wanted image that is not cached yet, several at a time, and
+//! accept a file only when its size and SHA-512 match the list.
+//!
+//! Per image: the try is counted in the partial index before the request (so a crash
+//! cannot hide one); the transfer streams into `<partial>/<id>`, hashing as it writes;
+//! then AvailablePrefix, an atomic rename into the cache, the index entry, and
+//! AvailablePostfix.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::{json, Map, Value};
+
+use super::entry::{self, Wanted};
+use super::hash::sha512_file;
+use super::progress::human_bytes;
+use super::space::free_space;
+use super::transfer::{transfer, Expected, TransferError, TransferRequest};
+use super::Reporter;
+use super::{index, move_file, CacheRun, Outcome, State};
+use crate::error::{Error, Result};
+use crate::events::{EventSink, EventType};
+use crate::fetch::FetchOptions;
+use crate::subscription::Services;
+
+/// Requests for one image within one run when the transfer broke off (resumed each time).
+const ATTEMPTS_PER_RUN: u32 = 3;
+
+pub(crate) fn run(
+    run: &CacheRun<'_>,
+    state: &mut State,
+    wanted: &BTreeMap<String, Wanted>,
+    outcome: &mut Outcome,
+) -> Result<()> {
+    forget_unwanted_partials(state, wanted)?;
+    let max_tries = run.services.config.cache.max_tries.value;
+    let mut jobs = Vec::new();
+    for w in wanted.values() {
+        if is_cached(state, w)? || adopt(run, state, w)? {
+            continue;
+        }
+        if tries(state, w) >= max_tries {
+            tracing::warn!(
+                "Image '{}' has failed to download {} times, giving up until a new image \
+                 list arrives",
+                w.image,
+                tries(state, w)
+            );
+            outcome.failed += 1;
+            continue;
+        }
+        let present = fs::metadata(state.dirs.partial.join(&w.image)).map_or(0, |m| m.len());
+        let needed = w.size.saturating_sub(present.min(w.size));
+        match free_space(&state.dirs.partial) {
+            Ok(free) if free < needed => {
+                tracing::error!(
+                    "Image '{}' is too large at {} bytes, available disk space in {} is {} \
+                     bytes: free some space",
+                    w.image,
+                    w.size,
+                    state.dirs.partial.display(),
+                    free
+                );
+                outcome.failed += 1;
+                continue;
+            }
+            Err(e) => tracing::warn!(
+                "cannot tell the free space of {}: {e}",
+                state.dirs.partial.display()
+            ),
+            Ok(_) => {}
+        }
+        jobs.push(w);
+    }
+    if jobs.is_empty() {
+        return Ok(());
+    }
+
+    let threads =
+        (run.services.config.cache.parallel_downloads.value as usize).clamp(1, jobs.len());
+    let total: u64 = jobs.iter().map(|w| w.size).sum();
+    tracing::info!(
+        "{} image(s) to download, {} in all, {} at a time",
+        jobs.len(),
+        human_bytes(total),
+        threads
+    );
+    let workers = Workers {
+        services: run.services,
+        events: run.events,
+        reporter: run.reporter,
+    };
+    let next = AtomicUsize::new(0);
+    let shared = Mutex::new((state, outcome));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(w) = jobs.get(i) else {
+                    break;
+                };
+                download_one(&workers, &shared, w, max_tries);
+            });
+        }
+    });
+    Ok(())
+}
+
+/// What the download threads share (the database stays with the main thread).
+struct Workers<'a> {
+    services: &'a Services<'a>,
+    events: &'a dyn EventSink,
+    reporter: &'a Reporter,
+}
+
+type Shared<'s, 'o> = Mutex<(&'s mut State, &'o mut Outcome)>;
+
+/// Downloads one image, retrying a broken-off transfer a few times with back-off.
+fn download_one(run: &Workers<'_>, shared: &Shared<'_, '_>, w: &Wanted, max_tries: u32) {
+    let options = image_options(run, w);
+    let progress = run.reporter.image(&w.image, w.size);
+    let partial = {
+        let guard = lock(shared);
+        guard.0.dirs.partial.join(&w.image)
+    };
+    for attempt in 1..=ATTEMPTS_PER_RUN {
+        {
+            let mut guard = lock(shared);
+            if tries(guard.0, w) >= max_tries {
+                tracing::warn!("Image '{}' has failed to download {max_tries} times, giving up until a new image list arrives", w.image);
+                guard.1.failed += 1;
+                progress.done(false);
+                return;
+            }
+            if let Err(e) = count_try(guard.0, w) {
+                tracing::error!("image '{}': {e}", w.image);
+                guard.1.failed += 1;
+                progress.done(false);
+                return;
+            }
+        }
+        let result = transfer(
+            run.services.fetcher,
+            &TransferRequest {
+                url: &w.uri,
+                options: &options,
+                partial_path: &partial,
+                expected: Expected {
+                    size: w.size,
+                    sha512: &w.sha512,
+                },
+            },
+            &progress,
+        );
+        match result {
+            Ok(_) => {
+                let mut guard = lock(shared);
+                let (state, outcome) = &mut *guard;
+                match accept(run, state, w) {
+                    Ok(()) => {
+                        outcome.downloaded += 1;
+                        progress.done(true);
+                    }
+                    Err(e) => {
+                        tracing::error!("image '{}': {e}", w.image);
+                        outcome.failed += 1;
+                        progress.done(false);
+                    }
+                }
+                return;
+            }
+            Err(e) if e.partial_kept() && attempt < ATTEMPTS_PER_RUN && transient(&e) => {
+                let pause = Duration::from_secs(u64::from(attempt));
+                tracing::warn!(
+                    "image '{}': {e}; retrying in {} s",
+                    w.image,
+                    pause.as_secs()
+                );
+                std::thread::sleep(pause);
+            }
+            Err(e) => {
+                tracing::error!("Failed to download image '{}': {e}", w.image);
+                lock(shared).1.failed += 1;
+                progress.done(false);
+                return;
+            }
+        }
+    }
+}
+
+fn lock<'a, 's, 'o>(
+    shared: &'a Shared<'s, 'o>,
+) -> std::sync::MutexGuard<'a, (&'s mut State, &'o mut Outcome)> {
+    // A panicking worker cannot leave the indexes half-written (each save is atomic).
+    shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Transfers that broke off (connection dropped, timed out, body cut short) are worth
+/// another request now; refusals (404, TLS, wrong bytes) are not.
+fn transient(e: &TransferError) -> bool {
+    e.is_transient()
+}
+
+/// Credentials of the subscription go only to the list's own origin, never to a host a
+/// list names for its images.
+fn image_options(run: &Workers<'_>, w: &Wanted) -> FetchOptions {
+    let s = &w.subscription;
+    let same_origin = match (url::Url::parse(&s.url), url::Url::parse(&w.uri)) {
+        (Ok(a), Ok(b)) => {
+            a.scheme() == b.scheme()
+                && a.host_str() == b.host_str()
+                && a.port_or_known_default() == b.port_or_known_default()
+        }
+        _ => false,
+    };
+    if same_origin {
+        run.services.subscription_options(s)
+    } else {
+        run.services.fetch_options(s.tls_anchors, None, None)
+    }
+}
+
+/// Already in the cache as wanted? A stale entry whose file vanished is dropped.
+fn is_cached(state: &mut State, w: &Wanted) -> Result<bool> {
+    let Some(current) = state.cache.get(&w.image) else {
+        return Ok(false);
+    };
+    let filename = entry::text(current, "filename")
+        .unwrap_or(&w.image)
+        .to_string();
+    if entry::text(current, "sha512") == Some(w.sha512.as_str())
+        && state.dirs.cache.join(&filename).is_file()
+    {
+        return Ok(true);
+    }
+    tracing::warn!(
+        "image '{}': the cache index entry does not match the file: downloading it again",
+        w.image
+    );
+    state.cache.remove(&w.image);
+    State::save(&state.cache)?;
+    Ok(false)
+}
+
+/// A file named like a wanted image in the cache but absent from the index (a crash after
+/// the rename, or a lost index): adopted when size and SHA-512 match, else moved aside.
+fn adopt(run: &CacheRun<'_>, state: &mut State, w: &Wanted) -> Result<bool> {
+    let path = state.dirs.cache.join(&w.image);
+    if !path.is_file() || state.cache.get(&w.image).is_some() {
+        return Ok(false);
+    }
+    match sha512_file(&path) {
+        Ok((size, digest)) if size == w.size && digest == w.sha512 => {
+            let mut e = w.entry.clone();
+            e.insert("filename".into(), json!(w.image));
+            if let Some(t) = state
+                .partial
+                .get(&w.image)
+                .and_then(|p| p.get("DownLoadTrys"))
+            {
+                e.insert("DownLoadTrys".into(), t.clone());
+            }
+            state.cache.insert(w.image.clone(), e.clone());
+            State::save(&state.cache)?;
+            if state.partial.remove(&w.image).is_some() {
+                State::save(&state.partial)?;
+            }
+            tracing::info!(
+                "adopted {} (size and SHA-512 match the list)",
+                path.display()
+            );
+            run.events.emit(EventType::AvailablePostfix, &e);
+            Ok(true)
+        }
+        _ => {
+            let aside = state.dirs.expired.join(format!("{}.unverified", w.image));
+            move_file(&path, &aside).map_err(|e| Error::io(&path, e))?;
+            tracing::warn!(
+                "{} did not match the list and was not in the index: moved to {}",
+                path.display(),
+                aside.display()
+            );
+            Ok(false)
+        }
+    }
+}
+
+fn tries(state: &State, w: &Wanted) -> u32 {
+    let Some(t) = state
+        .partial
+        .get(&w.image)
+        .and_then(|p| p.get("DownLoadTrys"))
+    else {
+        return 0;
+    };
+    if t.get("msgHash").and_then(Value::as_str) != Some(w.msg_hash.as_str()) {
+        return 0; // counted for an older list: a new list resets the count
+    }
+    t.get("count").and_then(Value::as_u64).unwrap_or(0) as u32
+}
+
+/// Records one more try in the partial index, before the request is made.
+fn count_try(state: &mut State, w: &Wanted) -> Result<()> {
+    let count = tries(state, w) + 1;
+    let mut e: Map<String, Value> = w.entry.clone();
+    e.insert("filename".into(), json!(w.image));
+    e.insert(
+        "DownLoadTrys".into(),
+        json!({ "count": count, "msgHash": w.msg_hash }),
+    );
+    state.partial.insert(w.image.clone(), e);
+    State::save(&state.partial)
+}
+
+/// The verified file enters the cache: AvailablePrefix (file still in partial), rename,
+/// index entry, AvailablePostfix.
+fn accept(run: &Workers<'_>, state: &mut State, w: &Wanted) -> Result<()> {
+    let mut e = state
+        .partial
+        .get(&w.image)
+        .cloned()
+        .unwrap_or_else(|| w.entry.clone());
+    e.insert("filename".into(), json!(w.image));
+    run.events.emit(EventType::AvailablePrefix, &e);
+    let from = state.dirs.partial.join(&w.image);
+    let to = state.dirs.cache.join(&w.image);
+    move_file(&from, &to).map_err(|err| {
+        Error::Failed(format!(
+            "Failed to move {} into the cache directory {}: {err}",
+            from.display(),
+            state.dirs.cache.display()
+        ))
+    })?;
+    index::fsync_dir(&state.dirs.cache).map_err(|err| Error::io(&state.dirs.cache, err))?;
+    let _ = index::fsync_dir(&state.dirs.partial);
+    state.cache.insert(w.image.clone(), e.clone());
+    State::save(&state.cache)?;
+    state.partial.remove(&w.image);
+    State::save(&state.partial)?;
+    run.events.emit(EventType::AvailablePostfix, &e);
+    Ok(())
+}
+
+/// Partial files and entries of images no longer wanted leave with their try counts.
+fn forget_unwanted_partials(state: &mut State, wanted: &BTreeMap<String, Wanted>) -> Result<()> {
+    let stale: Vec<String> = state
+        .partial
+        .keys()
+        .filter(|k| !wanted.contains_key(*k))
+        .cloned()
+        .collect();
+    for key in &stale {
+        let _ = fs::remove_file(state.dirs.partial.join(key));
+        state.partial.remove(key);
+    }
+    if !stale.is_empty() {
+        State::save(&state.partial)?;
+    }
+    Ok(())
+}

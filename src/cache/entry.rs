@@ -1,0 +1,130 @@
+//! What the cache wants: selected images of current, valid lists, each with the
+//! `cache.index` entry the original wrote for it (original-behaviour.md §5.2).
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::db::{CacheCandidate, Db, Subscription};
+use crate::error::Result;
+use crate::imagelist::ImageList;
+
+/// An image the cache should hold.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    pub image: String,
+    pub subscription: Subscription,
+    pub size: u64,
+    pub sha512: String,
+    pub uri: String,
+    /// SHA-512 of the signed list the image comes from (the original's `msgHash`).
+    pub msg_hash: String,
+    /// The index entry, without `filename` and `DownLoadTrys`.
+    pub entry: Map<String, Value>,
+}
+
+/// Every wanted image by identifier. An identifier offered by two subscriptions can only
+/// be cached once (files are named by identifier): the first subscription keeps it and
+/// the clash is returned for reporting.
+pub fn wanted_images(db: &Db) -> Result<(BTreeMap<String, Wanted>, Vec<String>)> {
+    let subscriptions: BTreeMap<i64, Subscription> =
+        db.subscriptions()?.into_iter().map(|s| (s.id, s)).collect();
+    let mut lists: BTreeMap<i64, (String, String, Option<String>)> = BTreeMap::new();
+    let mut wanted = BTreeMap::new();
+    let mut clashes = Vec::new();
+    for candidate in db.cache_candidates()? {
+        let Some(subscription) = subscriptions.get(&candidate.subscription_id) else {
+            continue;
+        };
+        if let std::collections::btree_map::Entry::Vacant(slot) = lists.entry(candidate.list_id) {
+            let list = db.stored_list(candidate.list_id)?;
+            let vo = ImageList::parse(&list.content).ok().and_then(|p| p.list.vo);
+            let message = String::from_utf8_lossy(&list.raw).into_owned();
+            slot.insert((message, list.raw_sha512, vo));
+        }
+        let (message, msg_hash, vo) = &lists[&candidate.list_id];
+        if let Some(first) = wanted.get(&candidate.image) {
+            let first: &Wanted = first;
+            clashes.push(format!(
+                "image '{}' is offered by subscriptions '{}' and '{}': the cache holds one \
+                 file per identifier, so only '{}' is cached",
+                candidate.image,
+                first.subscription.identifier,
+                subscription.identifier,
+                first.subscription.identifier
+            ));
+            continue;
+        }
+        let entry = index_entry(&candidate, message, msg_hash, vo.as_deref());
+        wanted.insert(
+            candidate.image.clone(),
+            Wanted {
+                image: candidate.image.clone(),
+                subscription: subscription.clone(),
+                size: candidate.record.size,
+                sha512: candidate.record.sha512.clone(),
+                uri: candidate.record.uri.clone(),
+                msg_hash: msg_hash.clone(),
+                entry,
+            },
+        );
+    }
+    Ok((wanted, clashes))
+}
+
+/// The original's index keys: legacy and list names for the same values, the image
+/// metadata, every `hv:image.<key>`, the list identifier and VO, the signed message.
+fn index_entry(
+    candidate: &CacheCandidate,
+    message: &str,
+    msg_hash: &str,
+    vo: Option<&str>,
+) -> Map<String, Value> {
+    let r = &candidate.record;
+    let mut entry = Map::new();
+    let mut put = |k: &str, v: Value| {
+        entry.insert(k.to_string(), v);
+    };
+    put("uuid", json!(candidate.image));
+    put("dc:identifier", json!(candidate.image));
+    put("sha512", json!(r.sha512));
+    put("sl:checksum:sha512", json!(r.sha512));
+    put("size", json!(r.size));
+    put("hv:size", json!(r.size));
+    put("uri", json!(r.uri));
+    put("hv:uri", json!(r.uri));
+    put("dc:title", json!(r.title));
+    put("dc:description", json!(r.description));
+    put("hv:version", json!(r.version));
+    put("hv:hypervisor", json!(r.hypervisor));
+    put("sl:arch", json!(r.arch));
+    put("sl:comments", json!(r.comments));
+    put("sl:os", json!(r.os));
+    put("sl:osversion", json!(r.osversion));
+    put("hv:imagelist.dc:identifier", json!(candidate.subscription));
+    if let Some(vo) = vo.filter(|v| !v.is_empty()) {
+        put("hv:imagelist.ad:vo", json!(vo));
+    }
+    if let Value::Object(raw) = &r.metadata {
+        for (key, value) in raw {
+            put(&format!("hv:image.{key}"), value.clone());
+        }
+    }
+    put("message", json!(message));
+    put("msgHash", json!(msg_hash));
+    entry
+}
+
+/// A string field of an index entry.
+pub fn text<'a>(entry: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+    entry.get(key).and_then(Value::as_str)
+}
+
+/// The size an index entry records (a number, or a numeric string in old indexes).
+pub fn size(entry: &Map<String, Value>) -> Option<u64> {
+    match entry.get("size") {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    }
+}

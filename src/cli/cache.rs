@@ -1,0 +1,56 @@
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    /// Steps to take, always in the order expire, check, download (default: expire and
+    /// download; download implies expire); `list` prints what is cached
+    #[arg(value_enum, value_name = "ACTION")]
+    pub actions: Vec<CacheAction>,
+
+    #[command(flatten)]
+    pub dirs: CacheDirArgs,
+
+    /// Shell command run for every event of this run [env: VMCATCHER_CACHE_EVENT]
+    #[arg(short = 'x', long, value_name = "CMD")]
+    pub execute: Option<String>,
+}
+
+/// Where the cache lives (also `sync`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct CacheDirArgs {
+    /// Directory of verified images [env: VMCATCHER_CACHE_DIR_CACHE]
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Directory of downloads in progress [env: VMCATCHER_CACHE_DIR_DOWNLOAD]
+    #[arg(long, value_name = "DIR")]
+    pub partial_dir: Option<PathBuf>,
+
+    /// Directory of expired images [env: VMCATCHER_CACHE_DIR_EXPIRE]
+    #[arg(long, value_name = "DIR")]
+    pub expired_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CacheAction {
+    /// Fetch selected images that are not cached yet
+    Download,
+    /// Recompute size and SHA-512 of every cached file
+    Check,
+    /// Move images that are no longer wanted to the expired directory
+    Expire,
+    /// Print what is cached: id, size, subscription, state, path
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub dirs: CacheDirArgs,
+
+    /// Shell command run for every event of this run [env: VMCATCHER_CACHE_EVENT]
+    #[arg(short = 'x', long, value_name = "CMD")]
+    pub execute: Option<String>,
+}

@@ -1,0 +1,55 @@
+//! Events: what vmcatcher tells the cloud about. The types and their spelling are the
+//! original's contract (original-behaviour.md §6.1).
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    ProcessPrefix,
+    ProcessPostfix,
+    ExpirePrefix,
+    ExpirePostfix,
+    AvailablePrefix,
+    AvailablePostfix,
+    SubscriptionImageNew,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::ProcessPrefix => "ProcessPrefix",
+            EventType::ProcessPostfix => "ProcessPostfix",
+            EventType::ExpirePrefix => "ExpirePrefix",
+            EventType::ExpirePostfix => "ExpirePostfix",
+            EventType::AvailablePrefix => "AvailablePrefix",
+            EventType::AvailablePostfix => "AvailablePostfix",
+            EventType::SubscriptionImageNew => "SubscriptionImageNew",
+        }
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Receives the events of a run, with the image's metadata (a `cache.index` entry or the
+/// list's `hv:image` object).
+pub trait EventSink: Sync {
+    fn emit(&self, event: EventType, metadata: &Map<String, Value>);
+}
+
+/// Records events in the log only.
+pub struct LogEvents;
+
+impl EventSink for LogEvents {
+    fn emit(&self, event: EventType, metadata: &Map<String, Value>) {
+        match metadata.get("dc:identifier").and_then(Value::as_str) {
+            Some(id) => tracing::debug!("event {event} for image {id}"),
+            None => tracing::debug!("event {event}"),
+        }
+    }
+}

@@ -1,0 +1,412 @@
+//! The image cache end to end: downloads from a loopback server that misbehaves on
+//! purpose, expiry, check, resume, locking and crashes.
+
+use std::path::PathBuf;
+
+use crate::support::http::{Route, TestServer};
+use crate::support::lists::{image, trust_dir, ListSpec, IMAGE_A, IMAGE_B, LIST_ID};
+use crate::support::pki::TrustDirOptions;
+use crate::support::{Run, TestEnv};
+
+const A: &[u8] = b"the contents of image a, a small but real disk image";
+
+fn b_contents() -> Vec<u8> {
+    (0..300_000u32).flat_map(|i| i.to_le_bytes()).collect()
+}
+
+struct Fixture {
+    env: TestEnv,
+    server: TestServer,
+}
+
+impl Fixture {
+    /// Subscribed to a list of two images served by the test server; nothing selected.
+    fn new() -> Fixture {
+        Fixture::with_routes(Route::ok(A), Route::ok(b_contents()))
+    }
+
+    fn with_routes(a: Route, b: Route) -> Fixture {
+        let mut env = TestEnv::new();
+        trust_dir(&env, &TrustDirOptions::default());
+        env.set("VMCATCHER_CACHE_DIR_CACHE", env.path("cache/endorsed"));
+        env.set("VMCATCHER_CACHE_DIR_DOWNLOAD", env.path("cache/partial"));
+        env.set("VMCATCHER_CACHE_DIR_EXPIRE", env.path("cache/expired"));
+        let server = TestServer::http();
+        server.route("/a", a);
+        server.route("/b", b);
+        let f = Fixture { env, server };
+        f.serve_list("1", A, &b_contents());
+        f.run(&["subscribe", "add", &f.server.url("/list"), "--auto-endorse"])
+            .success();
+        f
+    }
+
+    fn serve_list(&self, version: &str, a: &[u8], b: &[u8]) {
+        let mut spec = ListSpec::new(version);
+        spec.images = vec![
+            image(IMAGE_A, a, &self.server.url("/a")),
+            image(IMAGE_B, b, &self.server.url("/b")),
+        ];
+        self.server.route("/list", Route::ok(spec.signed()));
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.env.run(args)
+    }
+
+    fn dir(&self, name: &str) -> PathBuf {
+        self.env.path(&format!("cache/{name}"))
+    }
+
+    fn index(&self, name: &str) -> serde_json::Value {
+        let text = std::fs::read_to_string(self.dir(name).join("cache.index")).expect("index");
+        serde_json::from_str(&text).expect("index is JSON")
+    }
+
+    fn files(&self, name: &str) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.dir(name))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    fn requests(&self, path: &str) -> usize {
+        self.server.requests_to(path).len()
+    }
+}
+
+#[test]
+fn a_good_download_lands_with_a_complete_index_entry() {
+    let f = Fixture::new();
+    f.run(&["image", "subscribe", IMAGE_A]).success();
+    f.run(&["cache"]).success();
+    assert_eq!(std::fs::read(f.dir("endorsed").join(IMAGE_A)).unwrap(), A);
+    assert_eq!(
+        f.files("endorsed"),
+        vec![IMAGE_A.to_string(), "cache.index".into()]
+    );
+    let index = f.index("endorsed");
+    let e = &index[IMAGE_A];
+    let sha = vmcatcher::subscription::rules::sha512_hex(A);
+    for (key, value) in [
+        ("uuid", serde_json::json!(IMAGE_A)),
+        ("dc:identifier", serde_json::json!(IMAGE_A)),
+        ("sha512", serde_json::json!(sha)),
+        ("sl:checksum:sha512", serde_json::json!(sha)),
+        ("size", serde_json::json!(A.len())),
+        ("hv:size", serde_json::json!(A.len())),
+        ("uri", serde_json::json!(f.server.url("/a"))),
+        ("hv:uri", serde_json::json!(f.server.url("/a"))),
+        ("filename", serde_json::json!(IMAGE_A)),
+        ("hv:imagelist.dc:identifier", serde_json::json!(LIST_ID)),
+        ("hv:imagelist.ad:vo", serde_json::json!("testvo")),
+        ("hv:image.hv:format", serde_json::json!("raw")),
+        ("hv:image.dc:identifier", serde_json::json!(IMAGE_A)),
+        ("sl:arch", serde_json::json!("x86_64")),
+    ] {
+        assert_eq!(e[key], value, "{key}");
+    }
+    for key in [
+        "message",
+        "msgHash",
+        "DownLoadTrys",
+        "dc:title",
+        "sl:os",
+        "sl:osversion",
+        "hv:hypervisor",
+        "hv:version",
+        "sl:comments",
+        "dc:description",
+    ] {
+        assert!(e.get(key).is_some(), "{key} missing");
+    }
+    assert!(e["message"].as_str().unwrap().starts_with("MIME-Version"));
+    assert_eq!(e["msgHash"].as_str().unwrap().len(), 128);
+    assert_eq!(f.index("partial"), serde_json::json!({}));
+    // Only the selected image was fetched; a second run fetches nothing.
+    assert_eq!(f.requests("/b"), 0);
+    f.run(&["cache"]).success();
+    assert_eq!(f.requests("/a"), 1);
+    let list = f.run(&["cache", "list"]);
+    assert_eq!(
+        list.stdout,
+        format!(
+            "{IMAGE_A}\t{}\t{LIST_ID}\t3\t{}\n",
+            A.len(),
+            f.dir("endorsed").join(IMAGE_A).display()
+        )
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&f.run(&["cache", "list", "-f", "json"]).stdout).unwrap();
+    assert_eq!(json[0]["image"], IMAGE_A);
+    assert_eq!(json[0]["state"], 3);
+}
+
+#[test]
+fn wrong_bytes_never_reach_the_cache() {
+    let f = Fixture::with_routes(Route::ok(A).corrupt_at(5), Route::ok(b_contents()));
+    f.run(&["image", "subscribe", IMAGE_A]).success();
+    f.run(&["cache"]).failure(1, &[IMAGE_A, "SHA-512 mismatch"]);
+    assert_eq!(f.files("endorsed"), vec!["cache.index".to_string()]);
+    assert!(
+        !f.dir("partial").join(IMAGE_A).exists(),
+        "a wrong file is not kept"
+    );
+}
+
+#[test]
+fn an_oversize_body_is_rejected() {
+    let f = Fixture::with_routes(
+        Route::ok(A)
+            .send_extra(b"more than promised".to_vec())
+            .without_length(),
+        Route::ok(b_contents()),
+    );
+    f.run(&["image", "subscribe", IMAGE_A]).success();
+    f.run(&["cache"]).failure(1, &[IMAGE_A]);
+    assert_eq!(f.files("endorsed"), vec!["cache.index".to_string()]);
+}
+
+#[test]
+fn a_dropped_connection_is_resumed_with_range() {
+    let f = Fixture::with_routes(Route::ok(A), Route::ok(b_contents()).drop_after(400_000));
+    f.run(&["image", "subscribe", IMAGE_B]).success();
+    // Every response breaks off after 400 kB: the run retries, each time resuming where
+    // the last request stopped, until the image is whole.
+    f.run(&["cache"]).success();
+    assert_eq!(
+        std::fs::read(f.dir("endorsed").join(IMAGE_B)).unwrap(),
+        b_contents()
+    );
+    let ranges: Vec<String> = f
+        .server
+        .requests_to("/b")
+        .iter()
+        .filter_map(|r| r.header("range").map(str::to_string))
+        .collect();
+    assert!(
+        ranges
+            .iter()
+            .any(|r| r.starts_with("bytes=") && r != "bytes=0-"),
+        "no Range request: {ranges:?}"
+    );
+}
+
+#[test]
+fn unsubscribe_expires_with_a_timestamped_name() {
+    let f = Fixture::new();
+    f.run(&["image", "subscribe", IMAGE_A]).success();
+    f.run(&["cache"]).success();
+    f.run(&["image", "unsubscribe", IMAGE_A]).success();
+    f.run(&["cache"]).success();
+    assert_eq!(f.files("endorsed"), vec!["cache.index".to_string()]);
+    let expired = f.files("expired");
+    let name = expired
+        .iter()
+        .find(|n| n.starts_with(IMAGE_A))
+        .expect("expired file");
+    let stamp = &name[IMAGE_A.len() + 1..];
+    assert_eq!(stamp.len(), "YYYY-mm-dd_HH-MM-SS".len(), "{name}");
+    assert_eq!(std::fs::read(f.dir("expired").join(name)).unwrap(), A);
+    assert_eq!(f.index("expired")[name]["filename"], name.as_str());
+    assert_eq!(f.index("endorsed"), serde_json::json!({}));
+}
+
+#[test]
+fn a_new_checksum_expires_the_old_file_and_fetches_the_new() {
+    let f = Fixture::new();
+    f.run(&["image", "subscribe", IMAGE_A]).success();
+    f.run(&["cache"]).success();
+    let a2 = b"image a, version two".to_vec();
+    f.server.route("/a", Route::ok(a2.clone()));
+    f.serve_list("2", &a2, &b_contents());
+    f.run(&["sync"]).success();
+    assert_eq!(std::fs::read(f.dir("endorsed").join(IMAGE_A)).unwrap(), a2);
+    assert_eq!(
+        f.files("expired")
+            .iter()
+            .filter(|n| n.starts_with(IMAGE_A))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn check_moves_a_corrupted_file_to_expired_and_download_restores_it() {
+    let f = Fixture::new();
+    f.run(&["image", "subscribe", IMAGE_A]).success();
+    f.run(&["cache"]).success();
+    std::fs::write(f.dir("endorsed").join(IMAGE_A), b"bit rot").unwrap();
+    f.run(&["cache", "check"])
+        .failure(1, &[IMAGE_A, "size incorrect"]);
+    assert!(!f.dir("endorsed").join(IMAGE_A).exists());
+    let expired = f.files("expired");
+    assert!(
+        expired
+            .iter()
+            .any(|n| n.starts_with(&format!("{IMAGE_A}."))),
+        "{expired:?}"
+    );
+    f.run(&["cache"]).success();
+    assert_eq!(std::fs::read(f.dir("endorsed").join(IMAGE_A)).unwrap(), A);
+    f.run(&["cache", "check"]).success();
+}
+
+#[test]
+fn an_always_corrupt_image_is_tried_at_most_five_times_per_list_version() {
+    let f = Fixture::with_routes(Route::ok(A).corrupt_at(0), Route::ok(b_contents()));
+    f.run(&["image", "subscribe", IMAGE_A]).success();
+    for _ in 0..7 {
+        f.run(&["cache"]).failure(1, &[IMAGE_A]);
+    }
+    assert_eq!(f.requests("/a"), 5);
+    let last = f.run(&["cache"]);
+    last.failure(1, &["giving up until a new image list"]);
+    // A new list version resets the count.
+    f.serve_list("2", A, &b_contents());
+    f.run(&["subscribe", "update"]).success();
+    f.run(&["cache"]).failure(1, &[]);
+    assert_eq!(f.requests("/a"), 6);
+}
+
+#[test]
+fn unknown_files_in_the_cache_survive() {
+    let f = Fixture::new();
+    std::fs::create_dir_all(f.dir("endorsed")).unwrap();
+    std::fs::write(f.dir("endorsed").join("site-notes.txt"), "mine").unwrap();
+    f.run(&["image", "subscribe", IMAGE_A]).success();
+    let run = f.run(&["cache"]);
+    run.success();
+    assert!(
+        run.stderr.contains("site-notes.txt") && run.stderr.contains("left alone"),
+        "{}",
+        run.stderr
+    );
+    f.run(&["image", "unsubscribe", IMAGE_A]).success();
+    f.run(&["cache"]).success();
+    assert_eq!(
+        std::fs::read_to_string(f.dir("endorsed").join("site-notes.txt")).unwrap(),
+        "mine"
+    );
+}
+
+#[test]
+fn a_lost_index_does_not_lose_images() {
+    let f = Fixture::new();
+    f.run(&["image", "subscribe", IMAGE_A]).success();
+    f.run(&["cache"]).success();
+    std::fs::write(f.dir("endorsed").join("cache.index"), "{ not json").unwrap();
+    f.run(&["cache"]).success();
+    assert_eq!(std::fs::read(f.dir("endorsed").join(IMAGE_A)).unwrap(), A);
+    assert_eq!(f.requests("/a"), 1, "adopted, not downloaded again");
+    assert_eq!(f.index("endorsed")[IMAGE_A]["filename"], IMAGE_A);
+}
+
+#[test]
+fn a_second_run_waits_for_the_lock_then_names_the_holder() {
+    let mut f = Fixture::new();
+    let config = f.env.write("lock.toml", "lock_timeout = 1\n");
+    f.env.set("VMCATCHER_CONFIG", &config);
+    let lock_path = PathBuf::from(format!("{}.lock", f.env.db_path().display()));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&lock_path)
+        .unwrap();
+    file.lock().unwrap();
+    std::fs::write(&lock_path, "4242\n").unwrap();
+    let started = std::time::Instant::now();
+    f.run(&["sync"]).failure(1, &["pid 4242", "lock_timeout"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    f.run(&["subscribe", "update"]).failure(1, &["pid 4242"]);
+    drop(file);
+    f.run(&["sync"]).success();
+}
+
+#[test]
+fn two_concurrent_syncs_end_cleanly() {
+    let f = Fixture::new();
+    f.run(&["image", "subscribe", IMAGE_A, IMAGE_B]).success();
+    // Both start at once: one waits for the other's lock, then finds nothing to do.
+    let a = f.env.command(&["sync"]).spawn().unwrap();
+    let b = f.env.command(&["sync"]).spawn().unwrap();
+    for mut child in [a, b] {
+        assert!(child.wait().unwrap().success());
+    }
+    assert_eq!(std::fs::read(f.dir("endorsed").join(IMAGE_A)).unwrap(), A);
+    assert_eq!(
+        std::fs::read(f.dir("endorsed").join(IMAGE_B)).unwrap(),
+        b_contents()
+    );
+    assert_eq!(f.files("endorsed").len(), 3);
+    assert_eq!(f.files("partial"), vec!["cache.index".to_string()]);
+}
+
+#[test]
+fn kill_9_during_a_download_then_rerun_completes() {
+    let slow = Route::ok(b_contents()).stall_after(300_000, std::time::Duration::from_secs(30));
+    let f = Fixture::with_routes(Route::ok(A), slow);
+    f.run(&["image", "subscribe", IMAGE_B]).success();
+    let mut child = f.env.command(&["cache"]).spawn().unwrap();
+    let partial = f.dir("partial").join(IMAGE_B);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::metadata(&partial).map_or(0, |m| m.len()) < 300_000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the download never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(
+        !f.dir("endorsed").join(IMAGE_B).exists(),
+        "nothing unverified in the cache"
+    );
+    f.server.route("/b", Route::ok(b_contents()));
+    f.run(&["cache"]).success();
+    assert_eq!(
+        std::fs::read(f.dir("endorsed").join(IMAGE_B)).unwrap(),
+        b_contents()
+    );
+    let last = f.server.requests_to("/b");
+    assert!(
+        last.last().unwrap().header("range").is_some(),
+        "resumed with Range"
+    );
+    assert_eq!(f.files("partial"), vec!["cache.index".to_string()]);
+}
+
+#[test]
+fn original_action_variables_and_directory_flags() {
+    let mut f = Fixture::new();
+    f.run(&["image", "subscribe", IMAGE_A]).success();
+    f.env.set("VMCATCHER_CACHE_ACTION_CHECK", "1");
+    // CHECK alone: no download happens.
+    f.run(&["cache", "check"]).success();
+    assert_eq!(f.requests("/a"), 0);
+    f.env.unset("VMCATCHER_CACHE_ACTION_CHECK");
+    f.env.set("VMCATCHER_CACHE_ACTION_DOWNLOAD", "1");
+    let other = f.env.path("elsewhere");
+    f.run(&[
+        "cache",
+        "expire",
+        "--cache-dir",
+        other.join("c").to_str().unwrap(),
+        "--partial-dir",
+        other.join("p").to_str().unwrap(),
+        "--expired-dir",
+        other.join("e").to_str().unwrap(),
+    ])
+    .success();
+    assert_eq!(std::fs::read(other.join("c").join(IMAGE_A)).unwrap(), A);
+    f.run(&["cache", "list", "check"])
+        .failure(2, &["takes no other action"]);
+}
