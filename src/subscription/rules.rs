@@ -169,14 +169,7 @@ pub fn version_not_lower(list: &ImageList, stored_version: Option<&str>) -> Resu
                 list.identifier, list.version
             ),
         )),
-        std::cmp::Ordering::Equal => {
-            tracing::warn!(
-                "image list '{}' changed but kept version \"{old}\"",
-                list.identifier
-            );
-            Ok(())
-        }
-        std::cmp::Ordering::Less => Ok(()),
+        std::cmp::Ordering::Equal | std::cmp::Ordering::Less => Ok(()),
     }
 }
 

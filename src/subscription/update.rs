@@ -69,6 +69,13 @@ fn check_and_import(
             return Ok(Updated::Unchanged);
         }
         report_changed_uri(stored, &signed);
+        if stored.version == signed.list.version {
+            tracing::warn!(
+                "image list '{}' changed but kept version \"{}\": imported all the same",
+                subscription.identifier,
+                stored.version
+            );
+        }
     }
     let new_images = import(db, subscription, &signed)?;
     Ok(Updated::Imported {

@@ -9,6 +9,7 @@ mod database;
 mod endorser;
 mod fetch;
 mod generated;
+mod quickstart;
 mod subscribe;
 mod transfer;
 mod trust;
