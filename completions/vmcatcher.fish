@@ -46,6 +46,8 @@ complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "image" -d 'Choo
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "cache" -d 'Expire, check and download images: keep the cache in step with the lists'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "sync" -d 'Update every subscription, then expire and download: the job for cron and systemd'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "verify" -d 'Check a signed image list without touching the database'
+complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "events" -d 'The event journal: deliveries to handlers, and retrying them'
+complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "hooks" -d 'The handlers events run'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "config" -d 'Show the effective configuration'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "generate" -d 'Write the committed completions or man pages into a directory (for packagers)'
@@ -268,6 +270,7 @@ complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fis
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from update" -s x -l execute -d 'Shell command run for every event of this run [env: VMCATCHER_SUB_EVENT]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from update" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from update" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from update" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -506,6 +509,92 @@ complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand verify" -s v -l verb
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand verify" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -l color -d 'When to colour diagnostics' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -l log-format -d 'Log line format, `json` for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -s f -l format -d 'Output format of records' -r -f -a "lines\t'The original\'s tab-separated lines and key=value blocks'
+json\t'A documented, stable JSON schema'
+message\t'The verified signed content of a list (subscribe show only)'
+smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -s v -l verbose -d 'Say more (repeat for more detail)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -s q -l quiet -d 'Say less (repeat for less)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -s V -l version -d 'Print version'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -f -a "list" -d 'List deliveries: id, type, image, handler, state, tries'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -f -a "retry" -d 'Deliver pending events now'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -l color -d 'When to colour diagnostics' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -l log-format -d 'Log line format, `json` for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -s f -l format -d 'Output format of records' -r -f -a "lines\t'The original\'s tab-separated lines and key=value blocks'
+json\t'A documented, stable JSON schema'
+message\t'The verified signed content of a list (subscribe show only)'
+smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -l pending -d 'Only deliveries waiting for a retry'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -l failed -d 'Only deliveries given up after events.max_tries'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more (repeat for more detail)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say less (repeat for less)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s x -l execute -d 'Shell command for pending deliveries to the command handler [env: VMCATCHER_CACHE_EVENT]' -r
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -l color -d 'When to colour diagnostics' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -l log-format -d 'Log line format, `json` for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s f -l format -d 'Output format of records' -r -f -a "lines\t'The original\'s tab-separated lines and key=value blocks'
+json\t'A documented, stable JSON schema'
+message\t'The verified signed content of a list (subscribe show only)'
+smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Say more (repeat for more detail)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Say less (repeat for less)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s V -l version -d 'Print version'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -l color -d 'When to colour diagnostics' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -l log-format -d 'Log line format, `json` for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -s f -l format -d 'Output format of records' -r -f -a "lines\t'The original\'s tab-separated lines and key=value blocks'
+json\t'A documented, stable JSON schema'
+message\t'The verified signed content of a list (subscribe show only)'
+smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more (repeat for more detail)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -s q -l quiet -d 'Say less (repeat for less)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -f -a "list" -d 'Print the handlers events would run, in order, with full paths; then the shadowed and disabled ones'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -l color -d 'When to colour diagnostics' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -l log-format -d 'Log line format, `json` for log shippers' -r -f -a "text\t''
+json\t''"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -s f -l format -d 'Output format of records' -r -f -a "lines\t'The original\'s tab-separated lines and key=value blocks'
+json\t'A documented, stable JSON schema'
+message\t'The verified signed content of a list (subscribe show only)'
+smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more (repeat for more detail)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say less (repeat for less)'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and not __fish_seen_subcommand_from show" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and not __fish_seen_subcommand_from show" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and not __fish_seen_subcommand_from show" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F

@@ -343,6 +343,7 @@ impl Config {
                 || Ok(0),
             )?,
         };
+        distinct_dirs(&cache)?;
         positive(&cache.parallel_downloads, "cache.parallel_downloads")?;
         positive(&cache.max_tries, "cache.max_tries")?;
 
@@ -487,6 +488,28 @@ fn positive<T: PartialEq + Default>(setting: &Setting<T>, key: &str) -> Result<(
             "{key} must be at least 1 (from {})",
             setting.source
         )));
+    }
+    Ok(())
+}
+
+/// The three cache directories must differ: each index describes its own directory only.
+fn distinct_dirs(cache: &CacheConfig) -> Result<()> {
+    let dirs = [
+        ("cache.dir", &cache.dir),
+        ("cache.partial_dir", &cache.partial_dir),
+        ("cache.expired_dir", &cache.expired_dir),
+    ];
+    for (i, (a, x)) in dirs.iter().enumerate() {
+        for (b, y) in &dirs[i + 1..] {
+            if x.value == y.value {
+                return Err(Error::Config(format!(
+                    "{a} (from {}) and {b} (from {}) are both {}: give each its own directory",
+                    x.source,
+                    y.source,
+                    x.value.display()
+                )));
+            }
+        }
     }
     Ok(())
 }

@@ -30,6 +30,10 @@ fn overrides(cli: &Cli) -> Overrides {
     let (dirs, execute) = match &cli.command {
         cli::Command::Cache(args) => (Some(&args.dirs), args.execute.clone()),
         cli::Command::Sync(args) => (Some(&args.dirs), args.execute.clone()),
+        cli::Command::Subscribe(cli::SubscribeCommand::Update { execute, .. }) => {
+            (None, execute.clone())
+        }
+        cli::Command::Events(cli::EventsCommand::Retry { execute }) => (None, execute.clone()),
         _ => (None, None),
     };
     Overrides {

@@ -153,6 +153,14 @@ and exits with the code of the first that failed."
         tls_anchors: TlsAnchorsArg,
     },
 
+    /// The event journal: deliveries to handlers, and retrying them
+    #[command(subcommand)]
+    Events(EventsCommand),
+
+    /// The handlers events run
+    #[command(subcommand)]
+    Hooks(HooksCommand),
+
     /// Show the effective configuration
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -174,6 +182,33 @@ and exits with the code of the first that failed."
         /// Directory to write into
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventsCommand {
+    /// List deliveries: id, type, image, handler, state, tries
+    List {
+        /// Only deliveries waiting for a retry
+        #[arg(long, conflicts_with = "failed")]
+        pending: bool,
+        /// Only deliveries given up after events.max_tries
+        #[arg(long)]
+        failed: bool,
+    },
+
+    /// Deliver pending events now
+    Retry {
+        /// Shell command for pending deliveries to the command handler [env: VMCATCHER_CACHE_EVENT]
+        #[arg(short = 'x', long, value_name = "CMD")]
+        execute: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksCommand {
+    /// Print the handlers events would run, in order, with full paths; then the shadowed
+    /// and disabled ones
+    List,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

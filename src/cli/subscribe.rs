@@ -41,6 +41,10 @@ pub enum SubscribeCommand {
         /// Subscriptions to update (default: all)
         #[arg(value_name = "SUB")]
         subscriptions: Vec<String>,
+
+        /// Shell command run for every event of this run [env: VMCATCHER_SUB_EVENT]
+        #[arg(short = 'x', long, value_name = "CMD")]
+        execute: Option<String>,
     },
 
     /// Change how a subscription is fetched and what happens to new images

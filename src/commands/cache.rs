@@ -3,7 +3,7 @@ use crate::cli::{CacheAction, Format};
 use crate::commands::Context;
 use crate::config::{Environment, Source};
 use crate::error::{Error, Result};
-use crate::events::LogEvents;
+use crate::events::EventSink;
 use crate::fetch::UrlFetcher;
 use crate::output;
 
@@ -21,7 +21,9 @@ pub fn run(ctx: &Context, requested: &[CacheAction], env: &Environment) -> Resul
     let _lock = ctx.lock(&db)?;
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
-    let outcome = run_cache(ctx, &mut db, &services, actions)?;
+    let events = ctx.dispatcher(&db, true)?;
+    events.retry_pending()?;
+    let outcome = run_cache(ctx, &mut db, &services, &events, actions)?;
     finish(&outcome)
 }
 
@@ -50,15 +52,15 @@ pub fn run_cache(
     ctx: &Context,
     db: &mut crate::db::Db,
     services: &crate::subscription::Services<'_>,
+    events: &dyn EventSink,
     actions: Actions,
 ) -> Result<cache::Outcome> {
     let dirs = dirs(ctx);
     let reporter = Reporter::new(true);
-    let events = LogEvents;
     CacheRun {
         db,
         services,
-        events: &events,
+        events,
         dirs,
         reporter: &reporter,
     }

@@ -4,6 +4,7 @@ mod blocks;
 mod cache;
 mod config;
 mod endorser;
+mod events;
 mod image;
 mod subscribe;
 mod sync;
@@ -60,6 +61,18 @@ impl Context {
         crate::lock::acquire(db.path(), timeout)
     }
 
+    /// The event dispatcher of a run; `cache` adds the directory variables of cache events.
+    pub fn dispatcher(&self, db: &Db, cache: bool) -> Result<crate::events::Dispatcher> {
+        let c = &self.config;
+        let variables = cache.then(|| crate::events::CacheVariables {
+            cache_dir: c.cache.dir.value.display().to_string(),
+            partial_dir: c.cache.partial_dir.value.display().to_string(),
+            expired_dir: c.cache.expired_dir.value.display().to_string(),
+            database: c.database.value.given.clone(),
+        });
+        crate::events::Dispatcher::new(c, db.path(), variables)
+    }
+
     /// Refuses the formats a listing has no use for.
     pub fn record_format(&self) -> Result<Format> {
         match self.format {
@@ -94,6 +107,8 @@ pub fn dispatch(cli: Cli, config: Config, env: &Environment) -> Result<()> {
         Command::Image(cmd) => image::run(&ctx, cmd),
         Command::Cache(args) => cache::run(&ctx, &args.actions, env),
         Command::Sync(_) => sync::run(&ctx),
+        Command::Events(cmd) => events::run(&ctx, cmd),
+        Command::Hooks(cmd) => events::hooks(&ctx, cmd),
         Command::Verify {
             source,
             tls_anchors,

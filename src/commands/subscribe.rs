@@ -6,6 +6,7 @@ use crate::cli::{Format, NewImagesArg, SubscribeCommand, SubscriptionSettings, T
 use crate::commands::Context;
 use crate::db::{Db, NewImages, SubscriptionChanges};
 use crate::error::{Error, Result};
+use crate::events::{EventSink, EventType};
 use crate::fetch::{redact_url, TlsAnchors, UrlFetcher};
 use crate::output;
 use crate::subscription::{self, AddRequest, Updated};
@@ -20,7 +21,7 @@ pub fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
         } => add(ctx, &url, auto_endorse, &settings),
         SubscribeCommand::List => list(ctx),
         SubscribeCommand::Show { subscriptions } => show(ctx, &subscriptions),
-        SubscribeCommand::Update { subscriptions } => update(ctx, &subscriptions),
+        SubscribeCommand::Update { subscriptions, .. } => update(ctx, &subscriptions),
         SubscribeCommand::Set {
             subscription,
             settings,
@@ -227,7 +228,9 @@ fn update(ctx: &Context, references: &[String]) -> Result<()> {
     }
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
-    match update_all(&mut db, &services, &subscriptions) {
+    let events = ctx.dispatcher(&db, false)?;
+    events.retry_pending()?;
+    match update_all(&mut db, &services, &events, &subscriptions) {
         Some(code) => Err(Error::Reported(code)),
         None => Ok(()),
     }
@@ -238,6 +241,7 @@ fn update(ctx: &Context, references: &[String]) -> Result<()> {
 pub fn update_all(
     db: &mut Db,
     services: &subscription::Services<'_>,
+    events: &dyn EventSink,
     subscriptions: &[crate::db::Subscription],
 ) -> Option<u8> {
     let mut last_failure = None;
@@ -263,6 +267,8 @@ pub fn update_all(
                         s.identifier,
                         image.identifier
                     );
+                    // Whatever the policy, as the original: the event announces the image.
+                    events.emit(EventType::SubscriptionImageNew, &image.metadata);
                 }
             }
             Err(e) => {

@@ -14,15 +14,18 @@ pub fn run(ctx: &Context) -> Result<()> {
     let _lock = ctx.lock(&db)?;
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
+    let events = ctx.dispatcher(&db, true)?;
+    events.retry_pending()?;
     let subscriptions = db.subscriptions()?;
     if subscriptions.is_empty() {
         tracing::warn!("no subscriptions: add one with 'vmcatcher subscribe add'");
     }
-    let subscription_failure = update_all(&mut db, &services, &subscriptions);
+    let subscription_failure = update_all(&mut db, &services, &events, &subscriptions);
     let outcome = run_cache(
         ctx,
         &mut db,
         &services,
+        &events,
         Actions {
             expire: true,
             check: false,

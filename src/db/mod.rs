@@ -2,6 +2,7 @@
 
 mod endorsers;
 mod images;
+pub mod journal;
 mod schema;
 mod subscriptions;
 mod url;

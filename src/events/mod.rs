@@ -1,7 +1,15 @@
 //! Events: what vmcatcher tells the cloud about. The types and their spelling are the
 //! original's contract (original-behaviour.md §6.1).
 
+mod dispatch;
+mod environment;
+pub mod hooks;
+mod runner;
+
 use std::fmt;
+
+pub use dispatch::{list, Dispatcher};
+pub use environment::{event_variables, CacheVariables};
 
 use serde_json::{Map, Value};
 
@@ -40,16 +48,4 @@ impl fmt::Display for EventType {
 /// list's `hv:image` object).
 pub trait EventSink: Sync {
     fn emit(&self, event: EventType, metadata: &Map<String, Value>);
-}
-
-/// Records events in the log only.
-pub struct LogEvents;
-
-impl EventSink for LogEvents {
-    fn emit(&self, event: EventType, metadata: &Map<String, Value>) {
-        match metadata.get("dc:identifier").and_then(Value::as_str) {
-            Some(id) => tracing::debug!("event {event} for image {id}"),
-            None => tracing::debug!("event {event}"),
-        }
-    }
 }

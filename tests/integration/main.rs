@@ -7,6 +7,7 @@ mod cli;
 mod config;
 mod database;
 mod endorser;
+mod events;
 mod fetch;
 mod generated;
 mod quickstart;

@@ -55,7 +55,8 @@ impl TestEnv {
         let home = dir.path().join("home");
         std::fs::create_dir_all(&home).expect("home dir");
         let empty_config = dir.path().join("empty.toml");
-        std::fs::write(&empty_config, "").expect("config file");
+        // No machine hook directory: hooks come only from what a test puts on PATH.
+        std::fs::write(&empty_config, "[events]\nhook_dirs = []\n").expect("config file");
         let db = dir.path().join("vmcatcher.db");
         TestEnv {
             vars: vec![
