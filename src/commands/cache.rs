@@ -21,8 +21,7 @@ pub fn run(ctx: &Context, requested: &[CacheAction], env: &Environment) -> Resul
     let _lock = ctx.lock(&db)?;
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
-    let events = ctx.dispatcher(&db, true)?;
-    events.retry_pending()?;
+    let events = ctx.start_events(&db, true)?;
     let outcome = run_cache(ctx, &mut db, &services, &events, actions)?;
     finish(&outcome)
 }

@@ -73,6 +73,14 @@ impl Context {
         crate::events::Dispatcher::new(c, db.path(), variables)
     }
 
+    /// The dispatcher of a run that sends events, after delivering what earlier runs
+    /// left pending (they come first, in order).
+    pub fn start_events(&self, db: &Db, cache: bool) -> Result<crate::events::Dispatcher> {
+        let events = self.dispatcher(db, cache)?;
+        events.retry_pending()?;
+        Ok(events)
+    }
+
     /// Refuses the formats a listing has no use for.
     pub fn record_format(&self) -> Result<Format> {
         match self.format {

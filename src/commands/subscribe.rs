@@ -57,6 +57,13 @@ pub fn tls_anchors(arg: TlsAnchorsArg) -> TlsAnchors {
     }
 }
 
+impl SubscriptionSettings {
+    /// The password of `--password-file`, if given.
+    fn password(&self) -> Result<Option<String>> {
+        self.password_file.as_deref().map(read_password).transpose()
+    }
+}
+
 /// Reads a password from a file or standard input; only the first line counts, so a
 /// file written with `echo` works.
 fn read_password(path: &Path) -> Result<String> {
@@ -89,11 +96,7 @@ fn add(
     auto_endorse: bool,
     settings: &SubscriptionSettings,
 ) -> Result<()> {
-    let password = settings
-        .password_file
-        .as_deref()
-        .map(read_password)
-        .transpose()?;
+    let password = settings.password()?;
     let mut db = ctx.open_db()?;
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
@@ -156,10 +159,7 @@ fn list(ctx: &Context) -> Result<()> {
 
 fn show(ctx: &Context, references: &[String]) -> Result<()> {
     let db = ctx.open_db()?;
-    let subscriptions = references
-        .iter()
-        .map(|r| db.find_subscription(r))
-        .collect::<Result<Vec<_>>>()?;
+    let subscriptions = db.find_subscriptions(references)?;
     match ctx.format {
         Format::Lines => {
             let mut text = String::new();
@@ -217,10 +217,7 @@ fn update(ctx: &Context, references: &[String]) -> Result<()> {
     let subscriptions = if references.is_empty() {
         db.subscriptions()?
     } else {
-        references
-            .iter()
-            .map(|r| db.find_subscription(r))
-            .collect::<Result<Vec<_>>>()?
+        db.find_subscriptions(references)?
     };
     if subscriptions.is_empty() {
         tracing::info!("no subscriptions to update: add one with 'vmcatcher subscribe add'");
@@ -228,8 +225,7 @@ fn update(ctx: &Context, references: &[String]) -> Result<()> {
     }
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
-    let events = ctx.dispatcher(&db, false)?;
-    events.retry_pending()?;
+    let events = ctx.start_events(&db, false)?;
     match update_all(&mut db, &services, &events, &subscriptions) {
         Some(code) => Err(Error::Reported(code)),
         None => Ok(()),
@@ -287,11 +283,7 @@ fn set(
     url: Option<String>,
     clear_credentials: bool,
 ) -> Result<()> {
-    let password = settings
-        .password_file
-        .as_deref()
-        .map(read_password)
-        .transpose()?;
+    let password = settings.password()?;
     let mut db = ctx.open_db()?;
     let s = db.find_subscription(reference)?;
     let mut changes = SubscriptionChanges {
@@ -328,10 +320,7 @@ fn choose(ctx: &Context, reference: &str, images: &[String], refuse: bool) -> Re
 
 fn delete(ctx: &Context, references: &[String]) -> Result<()> {
     let mut db = ctx.open_db()?;
-    let subscriptions = references
-        .iter()
-        .map(|r| db.find_subscription(r))
-        .collect::<Result<Vec<_>>>()?;
+    let subscriptions = db.find_subscriptions(references)?;
     for s in subscriptions {
         db.delete_subscription(s.id)?;
         tracing::info!("deleted subscription '{}'", s.identifier);

@@ -14,8 +14,7 @@ pub fn run(ctx: &Context) -> Result<()> {
     let _lock = ctx.lock(&db)?;
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
-    let events = ctx.dispatcher(&db, true)?;
-    events.retry_pending()?;
+    let events = ctx.start_events(&db, true)?;
     let subscriptions = db.subscriptions()?;
     if subscriptions.is_empty() {
         tracing::warn!("no subscriptions: add one with 'vmcatcher subscribe add'");

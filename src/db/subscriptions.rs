@@ -165,6 +165,14 @@ impl Db {
         }
     }
 
+    /// Resolves several `<SUB>` references, failing on the first unknown one.
+    pub fn find_subscriptions(&self, references: &[String]) -> Result<Vec<Subscription>> {
+        references
+            .iter()
+            .map(|r| self.find_subscription(r))
+            .collect()
+    }
+
     pub fn stored_list(&self, id: i64) -> Result<StoredList> {
         self.conn()
             .query_row(

@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 use super::rules;
 use super::Services;
-use crate::db::{self, Credential, Db, ListToStore, NewImages, NewSubscription};
+use crate::db::{self, Credential, Db, NewImages, NewSubscription};
 use crate::error::{Error, ListRule, Result};
 use crate::fetch::{redact_url, TlsAnchors};
 
@@ -81,19 +81,7 @@ pub fn add(db: &mut Db, services: &Services<'_>, request: &AddRequest<'_>) -> Re
         )?;
         db::link_in(tx, &endorser, id)?;
         let subscription = db::subscription_in(tx, id)?;
-        db::import_list(
-            tx,
-            &subscription,
-            &ListToStore {
-                raw: &signed.raw,
-                raw_sha512: &signed.raw_sha512,
-                content: &signed.content,
-                signer_dn: &signed.signer_subject,
-                signer_ca: &signed.signer_issuer,
-                list,
-            },
-            true,
-        )?;
+        db::import_list(tx, &subscription, &signed.to_store(), true)?;
         Ok(())
     })?;
     if endorser_created {

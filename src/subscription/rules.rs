@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::db::Credential;
+use crate::db::{Credential, ListToStore};
 use crate::error::{Error, ListRule, Result};
 use crate::fetch::{redact_url, FetchOptions, Fetcher, MAX_LIST_BYTES};
 use crate::imagelist::{format_date, ImageList};
@@ -21,6 +21,20 @@ pub struct SignedList {
     pub signer_subject: String,
     pub signer_issuer: String,
     pub list: ImageList,
+}
+
+impl SignedList {
+    /// The list as the database stores it.
+    pub fn to_store(&self) -> ListToStore<'_> {
+        ListToStore {
+            raw: &self.raw,
+            raw_sha512: &self.raw_sha512,
+            content: &self.content,
+            signer_dn: &self.signer_subject,
+            signer_ca: &self.signer_issuer,
+            list: &self.list,
+        }
+    }
 }
 
 /// Rule 10: fetch the raw message.

@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 use super::rules::{self, SignedList};
 use super::Services;
-use crate::db::{self, Db, ListToStore, NewImage, StoredList, Subscription};
+use crate::db::{self, Db, NewImage, StoredList, Subscription};
 use crate::error::{Error, ListRule, Result};
 use crate::fetch::redact_url;
 use crate::imagelist::{parse_date, ImageList};
@@ -85,21 +85,7 @@ fn check_and_import(
 }
 
 fn import(db: &mut Db, subscription: &Subscription, signed: &SignedList) -> Result<Vec<NewImage>> {
-    db.write(|tx| {
-        db::import_list(
-            tx,
-            subscription,
-            &ListToStore {
-                raw: &signed.raw,
-                raw_sha512: &signed.raw_sha512,
-                content: &signed.content,
-                signer_dn: &signed.signer_subject,
-                signer_ca: &signed.signer_issuer,
-                list: &signed.list,
-            },
-            false,
-        )
-    })
+    db.write(|tx| db::import_list(tx, subscription, &signed.to_store(), false))
 }
 
 /// A list that moves its own `hv:uri` is reported, never followed on its own say-so.
