@@ -125,7 +125,7 @@ _vmcatcher() {
 
     case "${cmd}" in
         vmcatcher)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version endorser subscribe image cache sync verify events hooks config completions generate"
+            opts="-V -c -d -v -q -f -h --version --config --database --cert-dir --verbose --quiet --color --log-format --format --help endorser subscribe image cache sync verify events hooks config completions generate"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -175,7 +175,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__cache)
-            opts="-x -c -d -v -q -f -h -V --cache-dir --partial-dir --expired-dir --execute --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version download check expire list"
+            opts="-x -c -d -v -q -f -h --cache-dir --partial-dir --expired-dir --execute --config --database --cert-dir --verbose --quiet --color --log-format --format --help download check expire list"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -245,7 +245,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__completions)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version bash zsh fish"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help bash zsh fish"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -295,7 +295,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__config)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version show"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -345,7 +345,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__config__subcmd__show)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -395,7 +395,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__endorser)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version list show create links link unlink delete"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help list show create links link unlink delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,7 +445,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__endorser__subcmd__create)
-            opts="-c -d -v -q -f -h -V --dn --ca --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --dn --ca --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -503,7 +503,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__endorser__subcmd__delete)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -553,7 +553,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__endorser__subcmd__link)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -603,7 +603,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__endorser__subcmd__links)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -653,7 +653,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__endorser__subcmd__list)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -703,7 +703,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__endorser__subcmd__show)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -753,7 +753,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__endorser__subcmd__unlink)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -803,7 +803,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__events)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version list retry"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help list retry"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -853,7 +853,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__events__subcmd__list)
-            opts="-c -d -v -q -f -h -V --pending --failed --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --pending --failed --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -903,7 +903,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__events__subcmd__retry)
-            opts="-x -c -d -v -q -f -h -V --execute --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-x -c -d -v -q -f -h --execute --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -961,7 +961,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__generate)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version completions man"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help completions man"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1011,7 +1011,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__hooks)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version list"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help list"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1061,7 +1061,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__hooks__subcmd__list)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1111,7 +1111,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__image)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version list show subscribe unsubscribe"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help list show subscribe unsubscribe"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1161,7 +1161,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__image__subcmd__list)
-            opts="-c -d -v -q -f -h -V --subscription --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --subscription --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1215,7 +1215,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__image__subcmd__show)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1265,7 +1265,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__image__subcmd__subscribe)
-            opts="-c -d -v -q -f -h -V --sha512 --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --sha512 --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1319,7 +1319,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__image__subcmd__unsubscribe)
-            opts="-c -d -v -q -f -h -V --sha512 --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --sha512 --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1373,7 +1373,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__subscribe)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version add list show update set accept refuse delete"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help add list show update set accept refuse delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1423,7 +1423,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__subscribe__subcmd__accept)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1473,7 +1473,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__subscribe__subcmd__add)
-            opts="-c -d -v -q -f -h -V --auto-endorse --new-images --tls-anchors --username --password-file --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --auto-endorse --new-images --tls-anchors --username --password-file --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1539,7 +1539,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__subscribe__subcmd__delete)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1589,7 +1589,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__subscribe__subcmd__list)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1639,7 +1639,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__subscribe__subcmd__refuse)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1689,7 +1689,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__subscribe__subcmd__set)
-            opts="-c -d -v -q -f -h -V --new-images --tls-anchors --username --password-file --url --clear-credentials --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --new-images --tls-anchors --username --password-file --url --clear-credentials --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1759,7 +1759,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__subscribe__subcmd__show)
-            opts="-c -d -v -q -f -h -V --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1809,7 +1809,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__subscribe__subcmd__update)
-            opts="-x -c -d -v -q -f -h -V --execute --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-x -c -d -v -q -f -h --execute --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1867,7 +1867,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__sync)
-            opts="-x -c -d -v -q -f -h -V --cache-dir --partial-dir --expired-dir --execute --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-x -c -d -v -q -f -h --cache-dir --partial-dir --expired-dir --execute --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1937,7 +1937,7 @@ _vmcatcher() {
             return 0
             ;;
         vmcatcher__subcmd__verify)
-            opts="-c -d -v -q -f -h -V --tls-anchors --config --database --cert-dir --verbose --quiet --color --log-format --format --help --version"
+            opts="-c -d -v -q -f -h --tls-anchors --config --database --cert-dir --verbose --quiet --color --log-format --format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_vmcatcher_global_optspecs
-    string join \n c/config= d/database= cert-dir= v/verbose q/quiet color= log-format= f/format= h/help V/version
+    string join \n V/version c/config= d/database= cert-dir= v/verbose q/quiet color= log-format= f/format= h/help
 end
 
 function __fish_vmcatcher_needs_command
@@ -36,10 +36,10 @@ complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -s f -l format -d 'Out
 json\t'A documented, stable JSON schema'
 message\t'The verified signed content of a list (subscribe show only)'
 smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
+complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -s V -l version -d 'Print the version (with -v: also the SQLite and OpenSSL libraries in use)'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "endorser" -d 'Manage who may sign image lists'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "subscribe" -d 'Subscribe to signed image lists and keep them current'
 complete -c vmcatcher -n "__fish_vmcatcher_needs_command" -f -a "image" -d 'Choose which images of the lists to keep in the cache'
@@ -66,7 +66,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and not __fish_seen_subcommand_from list show create links link unlink delete" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and not __fish_seen_subcommand_from list show create links link unlink delete" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and not __fish_seen_subcommand_from list show create links link unlink delete" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and not __fish_seen_subcommand_from list show create links link unlink delete" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and not __fish_seen_subcommand_from list show create links link unlink delete" -f -a "list" -d 'List endorser credentials, one line each: \'id\' \'dn\' \'ca\''
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and not __fish_seen_subcommand_from list show create links link unlink delete" -f -a "show" -d 'Show an endorser, its credentials and the subscriptions it may sign'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and not __fish_seen_subcommand_from list show create links link unlink delete" -f -a "create" -d 'Create an endorser, or add credentials to an existing one'
@@ -89,7 +88,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from show" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from show" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from show" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -105,7 +103,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from create" -l dn -d 'Certificate subject in OpenSSL one-line form; pair each with a --ca' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from create" -l ca -d 'Issuer (CA) subject in OpenSSL one-line form, paired with the --dn at the same position' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from create" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
@@ -123,7 +120,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from links" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from links" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from links" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -139,7 +135,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from links" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from links" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from links" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from links" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from link" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from link" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from link" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -155,7 +150,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from link" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from link" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from link" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from link" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from unlink" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from unlink" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from unlink" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -171,7 +165,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from unlink" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from unlink" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from unlink" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from unlink" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from delete" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from delete" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from delete" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -187,7 +180,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand endorser; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and not __fish_seen_subcommand_from add list show update set accept refuse delete" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and not __fish_seen_subcommand_from add list show update set accept refuse delete" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and not __fish_seen_subcommand_from add list show update set accept refuse delete" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -203,7 +195,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and not __fish_seen_subcommand_from add list show update set accept refuse delete" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and not __fish_seen_subcommand_from add list show update set accept refuse delete" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and not __fish_seen_subcommand_from add list show update set accept refuse delete" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and not __fish_seen_subcommand_from add list show update set accept refuse delete" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and not __fish_seen_subcommand_from add list show update set accept refuse delete" -f -a "add" -d 'Subscribe to an image list: fetch, verify and import it before storing anything'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and not __fish_seen_subcommand_from add list show update set accept refuse delete" -f -a "list" -d 'List subscriptions: identifier, authorised, trust anchors, URL'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and not __fish_seen_subcommand_from add list show update set accept refuse delete" -f -a "show" -d 'Show subscriptions and their current lists'
@@ -237,7 +228,6 @@ complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fis
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from add" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from add" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from list" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from list" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from list" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -253,7 +243,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from show" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from show" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from show" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -269,7 +258,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from update" -s x -l execute -d 'Shell command run for every event of this run [env: VMCATCHER_SUB_EVENT]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from update" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from update" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
@@ -286,7 +274,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from update" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from update" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from set" -l new-images -d 'What to do with images that first appear in a later list [add default: accept]' -r -f -a "refuse\t'Not registered until \'subscribe accept\''
 accept\t'Registered, not selected for the cache'
 subscribe\t'Registered and selected for the cache'"
@@ -313,7 +300,6 @@ complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fis
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from accept" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from accept" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from accept" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -329,7 +315,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from accept" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from accept" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from accept" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from accept" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from refuse" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from refuse" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from refuse" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -345,7 +330,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from refuse" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from refuse" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from refuse" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from refuse" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from delete" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from delete" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from delete" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -361,7 +345,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand subscribe; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and not __fish_seen_subcommand_from list show subscribe unsubscribe" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and not __fish_seen_subcommand_from list show subscribe unsubscribe" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and not __fish_seen_subcommand_from list show subscribe unsubscribe" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -377,7 +360,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and not __fish_seen_subcommand_from list show subscribe unsubscribe" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and not __fish_seen_subcommand_from list show subscribe unsubscribe" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and not __fish_seen_subcommand_from list show subscribe unsubscribe" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and not __fish_seen_subcommand_from list show subscribe unsubscribe" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and not __fish_seen_subcommand_from list show subscribe unsubscribe" -f -a "list" -d 'List images: identifier, state (1 subscribed + 2 available), subscription'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and not __fish_seen_subcommand_from list show subscribe unsubscribe" -f -a "show" -d 'Show images as their subscription\'s current list describes them'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and not __fish_seen_subcommand_from list show subscribe unsubscribe" -f -a "subscribe" -d 'Select images for the cache'
@@ -398,7 +380,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from show" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from show" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from show" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -414,7 +395,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from subscribe" -l sha512 -d 'Select by the SHA-512 of an image in any stored list' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from subscribe" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from subscribe" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
@@ -431,7 +411,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from subscribe" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from subscribe" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from subscribe" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from subscribe" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from unsubscribe" -l sha512 -d 'Select by the SHA-512 of an image in any stored list' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from unsubscribe" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from unsubscribe" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
@@ -448,7 +427,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from unsubscribe" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from unsubscribe" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from unsubscribe" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand image; and __fish_seen_subcommand_from unsubscribe" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -l cache-dir -d 'Directory of verified images [env: VMCATCHER_CACHE_DIR_CACHE]' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -l partial-dir -d 'Directory of downloads in progress [env: VMCATCHER_CACHE_DIR_DOWNLOAD]' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -l expired-dir -d 'Directory of expired images [env: VMCATCHER_CACHE_DIR_EXPIRE]' -r -F
@@ -468,7 +446,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand cache" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -l cache-dir -d 'Directory of verified images [env: VMCATCHER_CACHE_DIR_CACHE]' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -l partial-dir -d 'Directory of downloads in progress [env: VMCATCHER_CACHE_DIR_DOWNLOAD]' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -l expired-dir -d 'Directory of expired images [env: VMCATCHER_CACHE_DIR_EXPIRE]' -r -F
@@ -488,7 +465,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand sync" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand verify" -l tls-anchors -d 'Which certificates may authenticate an https server' -r -f -a "system\t'The system\'s CA roots'
 igtf\t'The CAs of the IGTF trust directory only'
 both\t'Both'
@@ -508,7 +484,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand verify" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand verify" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -524,7 +499,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -f -a "list" -d 'List deliveries: id, type, image, handler, state, tries'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and not __fish_seen_subcommand_from list retry" -f -a "retry" -d 'Deliver pending events now'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
@@ -544,7 +518,6 @@ complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_s
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s x -l execute -d 'Shell command for pending deliveries to the command handler [env: VMCATCHER_CACHE_EVENT]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
@@ -561,7 +534,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand events; and __fish_seen_subcommand_from retry" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -577,7 +549,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and not __fish_seen_subcommand_from list" -f -a "list" -d 'Print the handlers events would run, in order, with full paths; then the shadowed and disabled ones'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
@@ -594,7 +565,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand hooks; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and not __fish_seen_subcommand_from show" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and not __fish_seen_subcommand_from show" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and not __fish_seen_subcommand_from show" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -610,7 +580,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and not __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and not __fish_seen_subcommand_from show" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and not __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and not __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and not __fish_seen_subcommand_from show" -f -a "show" -d 'Print every effective setting and where it came from'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and __fish_seen_subcommand_from show" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and __fish_seen_subcommand_from show" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
@@ -627,7 +596,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand completions" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand completions" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand completions" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -643,7 +611,6 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand completions" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand completions" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand generate" -s c -l config -d 'Configuration file (default: $XDG_CONFIG_HOME/vmcatcher/vmcatcher.toml, then /etc/vmcatcher/vmcatcher.toml)' -r -F
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand generate" -s d -l database -d 'Database: sqlite:////abs/path.db, sqlite:///rel/path.db or a plain path [env: VMCATCHER_RDBMS]' -r
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand generate" -l cert-dir -d 'IGTF trust directory with CA certificates, CRLs and namespace policies [env: VMCATCHER_DIR_CERT]' -r -F
@@ -659,4 +626,3 @@ smime\t'The stored raw signed message, byte for byte (subscribe show only)'"
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand generate" -s v -l verbose -d 'Say more (repeat for more detail)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand generate" -s q -l quiet -d 'Say less (repeat for less)'
 complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c vmcatcher -n "__fish_vmcatcher_using_subcommand generate" -s V -l version -d 'Print version'

@@ -24,16 +24,31 @@ use cli::{Cli, LogFormat};
 use config::{Config, Environment, Overrides};
 pub use error::{Error, Result};
 
+/// `vmcatcher --version`; with `-v` also the libraries that do the work.
+fn version_text(verbose: bool) -> String {
+    let mut text = format!("vmcatcher {}\n", env!("CARGO_PKG_VERSION"));
+    if verbose {
+        text.push_str(&format!(
+            "SQLite {}\n{}\n",
+            rusqlite::version(),
+            openssl::version::version()
+        ));
+    }
+    text
+}
+
 /// The command-line layer of the configuration: global flags and the cache flags of
 /// `cache` and `sync`.
 fn overrides(cli: &Cli) -> Overrides {
     let (dirs, execute) = match &cli.command {
-        cli::Command::Cache(args) => (Some(&args.dirs), args.execute.clone()),
-        cli::Command::Sync(args) => (Some(&args.dirs), args.execute.clone()),
-        cli::Command::Subscribe(cli::SubscribeCommand::Update { execute, .. }) => {
+        Some(cli::Command::Cache(args)) => (Some(&args.dirs), args.execute.clone()),
+        Some(cli::Command::Sync(args)) => (Some(&args.dirs), args.execute.clone()),
+        Some(cli::Command::Subscribe(cli::SubscribeCommand::Update { execute, .. })) => {
             (None, execute.clone())
         }
-        cli::Command::Events(cli::EventsCommand::Retry { execute }) => (None, execute.clone()),
+        Some(cli::Command::Events(cli::EventsCommand::Retry { execute })) => {
+            (None, execute.clone())
+        }
         _ => (None, None),
     };
     Overrides {
@@ -55,10 +70,16 @@ fn overrides(cli: &Cli) -> Overrides {
 pub fn run(cli: Cli) -> Result<()> {
     // These need neither configuration nor database, so a broken setup cannot stop them.
     match &cli.command {
-        cli::Command::Completions { shell } => {
+        _ if cli.version => return output::write(version_text(cli.global.verbose > 0)),
+        None => {
+            return Err(Error::Usage(
+                "a command is required: 'vmcatcher --help' lists them".into(),
+            ))
+        }
+        Some(cli::Command::Completions { shell }) => {
             return output::write(generate::completion_script(*shell));
         }
-        cli::Command::Generate { what, dir } => {
+        Some(cli::Command::Generate { what, dir }) => {
             return match what {
                 cli::Generated::Completions => generate::write_completions(dir),
                 cli::Generated::Man => generate::write_man_pages(dir),

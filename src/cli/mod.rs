@@ -28,16 +28,21 @@ code of the last failed subscription (10 fetch, 11 signature, 12 signer mismatch
 #[command(
     name = "vmcatcher",
     version,
-    propagate_version = true,
+    disable_version_flag = true,
     disable_help_subcommand = true,
+    arg_required_else_help = true,
     after_help = AFTER_HELP
 )]
 pub struct Cli {
+    /// Print the version (with -v: also the SQLite and OpenSSL libraries in use)
+    #[arg(short = 'V', long, action = ArgAction::SetTrue)]
+    pub version: bool,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Options accepted before or after any subcommand.

@@ -108,7 +108,10 @@ pub fn dispatch(cli: Cli, config: Config, env: &Environment) -> Result<()> {
         config,
         format: cli.global.format,
     };
-    match cli.command {
+    let Some(command) = cli.command else {
+        return Ok(()); // `run` answers --version and a missing command itself
+    };
+    match command {
         Command::Endorser(cmd) => endorser::run(&ctx, cmd),
         Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Subscribe(cmd) => subscribe::run(&ctx, cmd),

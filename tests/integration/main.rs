@@ -10,6 +10,7 @@ mod endorser;
 mod events;
 mod fetch;
 mod generated;
+mod help;
 mod quickstart;
 mod subscribe;
 mod transfer;
