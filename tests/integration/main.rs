@@ -11,6 +11,7 @@ mod events;
 mod fetch;
 mod generated;
 mod help;
+mod install;
 mod quickstart;
 mod subscribe;
 mod transfer;

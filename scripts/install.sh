@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Installs (or with --uninstall removes) vmcatcher: the binary, man pages, shell
+# completions, the shipped hooks, an example configuration, the systemd units and the
+# cron job (as an example: the timer is the default scheduler).
+#
+#   scripts/install.sh                      # build (cargo, release) and install under /usr/local
+#   PREFIX=/usr scripts/install.sh          # as a distribution package would
+#   DESTDIR=/tmp/stage scripts/install.sh   # stage into a directory (packaging, tests)
+#   scripts/install.sh --uninstall          # remove what install put there
+#
+# Variables: PREFIX (default /usr/local), DESTDIR (default empty), HOOKDIR (default
+# /usr/libexec/vmcatcher/hooks, the hook directory vmcatcher looks in by default),
+# SYSCONFDIR (default /etc), UNITDIR (default /usr/lib/systemd/system),
+# VMCATCHER_BIN (an already built binary; default: cargo build --release --locked).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PREFIX=${PREFIX:-/usr/local}
+DESTDIR=${DESTDIR:-}
+HOOKDIR=${HOOKDIR:-/usr/libexec/vmcatcher/hooks}
+SYSCONFDIR=${SYSCONFDIR:-/etc}
+UNITDIR=${UNITDIR:-/usr/lib/systemd/system}
+BINDIR=$PREFIX/bin
+MANDIR=$PREFIX/share/man/man1
+
+bin=$DESTDIR$BINDIR/vmcatcher
+man=$DESTDIR$MANDIR
+bash_completion=$DESTDIR$PREFIX/share/bash-completion/completions/vmcatcher
+zsh_completion=$DESTDIR$PREFIX/share/zsh/site-functions/_vmcatcher
+fish_completion=$DESTDIR$PREFIX/share/fish/vendor_completions.d/vmcatcher.fish
+hooks=$DESTDIR$HOOKDIR
+config=$DESTDIR$SYSCONFDIR/vmcatcher/vmcatcher.toml
+example=$DESTDIR$PREFIX/share/doc/vmcatcher/vmcatcher.toml.example
+# The cron job is an alternative to the systemd timer: installed as documentation, to be
+# copied to /etc/cron.d by sites without systemd.
+cron=$DESTDIR$PREFIX/share/doc/vmcatcher/cron.d-vmcatcher
+units=$DESTDIR$UNITDIR
+sysusers=$DESTDIR/usr/lib/sysusers.d/vmcatcher.conf
+
+say() { printf '%s\n' "$*"; }
+
+uninstall() {
+    rm -f "$bin" "$bash_completion" "$zsh_completion" "$fish_completion" "$cron" "$sysusers" "$example"
+    rm -f "$man"/vmcatcher.1 "$man"/vmcatcher-*.1
+    rm -f "$units/vmcatcher-sync.service" "$units/vmcatcher-sync.timer"
+    for hook in plugins/vmcatcher-hook-*; do
+        rm -f "$hooks/$(basename "$hook")"
+    done
+    rmdir "$hooks" 2>/dev/null || true
+    # The configuration goes only if it is still the untouched example.
+    if [ -f "$config" ] && cmp -s "$config" contrib/vmcatcher.toml; then
+        rm -f "$config"
+        rmdir "$(dirname "$config")" 2>/dev/null || true
+    elif [ -f "$config" ]; then
+        say "kept $config (it was changed)"
+    fi
+    say "vmcatcher uninstalled from ${DESTDIR:-/}"
+}
+
+install_all() {
+    local built=${VMCATCHER_BIN:-}
+    if [ -z "$built" ]; then
+        cargo build --release --locked
+        built=target/release/vmcatcher
+    fi
+    install -D -m 0755 "$built" "$bin"
+    install -d -m 0755 "$man"
+    install -m 0644 man/*.1 "$man/"
+    install -D -m 0644 completions/vmcatcher.bash "$bash_completion"
+    install -D -m 0644 completions/_vmcatcher "$zsh_completion"
+    install -D -m 0644 completions/vmcatcher.fish "$fish_completion"
+    install -d -m 0755 "$hooks"
+    install -m 0755 plugins/vmcatcher-hook-* "$hooks/"
+    install -D -m 0644 contrib/vmcatcher.toml "$example"
+    if [ -e "$config" ]; then
+        say "kept the existing $config (the example is $example)"
+    else
+        install -D -m 0644 contrib/vmcatcher.toml "$config"
+    fi
+    install -d -m 0755 "$units" "$(dirname "$cron")" "$(dirname "$sysusers")"
+    for unit in vmcatcher-sync.service vmcatcher-sync.timer; do
+        sed "s|@BINDIR@|$BINDIR|g" "contrib/systemd/$unit" > "$units/$unit"
+        chmod 0644 "$units/$unit"
+    done
+    sed "s|@BINDIR@|$BINDIR|g" contrib/cron/vmcatcher > "$cron"
+    chmod 0644 "$cron"
+    install -m 0644 contrib/systemd/vmcatcher.sysusers.conf "$sysusers"
+    say "vmcatcher installed into ${DESTDIR:-/} (PREFIX=$PREFIX)"
+    if [ -z "$DESTDIR" ]; then
+        say "next: systemd-sysusers; systemctl daemon-reload; systemctl enable --now vmcatcher-sync.timer"
+        say "      (without systemd: cp $cron $SYSCONFDIR/cron.d/vmcatcher)"
+    fi
+}
+
+case "${1:-}" in
+    --uninstall) uninstall ;;
+    "") install_all ;;
+    *) say "usage: $0 [--uninstall]" >&2; exit 2 ;;
+esac
