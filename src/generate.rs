@@ -5,7 +5,7 @@ use std::fs;
 use std::path::Path;
 
 use clap::CommandFactory;
-use clap_complete::Shell as ClapShell;
+use clap_complete::env::EnvCompleter;
 use roff::{bold, italic, roman, Roff};
 
 use crate::cli::{Cli, Shell};
@@ -13,18 +13,18 @@ use crate::error::{Error, Result};
 
 const BIN: &str = "vmcatcher";
 
-fn clap_shell(shell: Shell) -> ClapShell {
-    match shell {
-        Shell::Bash => ClapShell::Bash,
-        Shell::Zsh => ClapShell::Zsh,
-        Shell::Fish => ClapShell::Fish,
-    }
-}
-
-/// The completion script for `shell`.
+/// The completion script for `shell`: it asks `vmcatcher` itself (`COMPLETE=<shell>`)
+/// for candidates, so subscription, image and endorser identifiers complete from the
+/// database in use and the script never drifts from the binary.
 pub fn completion_script(shell: Shell) -> Vec<u8> {
+    let completer: &dyn EnvCompleter = match shell {
+        Shell::Bash => &clap_complete::env::Bash,
+        Shell::Zsh => &clap_complete::env::Zsh,
+        Shell::Fish => &clap_complete::env::Fish,
+    };
     let mut out = Vec::new();
-    clap_complete::generate(clap_shell(shell), &mut Cli::command(), BIN, &mut out);
+    // Writing into a Vec cannot fail.
+    let _ = completer.write_registration("COMPLETE", BIN, BIN, BIN, &mut out);
     out
 }
 

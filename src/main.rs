@@ -1,8 +1,10 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 fn main() -> ExitCode {
+    // `COMPLETE=bash vmcatcher …`: the shell asking for completions (see completions/).
+    clap_complete::CompleteEnv::with_factory(vmcatcher::cli::Cli::command).complete();
     let cli = match vmcatcher::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -1,4 +1,7 @@
 use clap::Subcommand;
+use clap_complete::ArgValueCandidates;
+
+use super::complete;
 
 #[derive(Debug, Subcommand)]
 pub enum EndorserCommand {
@@ -8,6 +11,7 @@ pub enum EndorserCommand {
     /// Show an endorser, its credentials and the subscriptions it may sign
     Show {
         /// Endorser identifier
+        #[arg(add = ArgValueCandidates::new(complete::endorsers))]
         id: String,
     },
 
@@ -34,24 +38,27 @@ pub enum EndorserCommand {
     /// Allow an endorser to sign a subscription's lists
     Link {
         /// Endorser identifier
+        #[arg(add = ArgValueCandidates::new(complete::endorsers))]
         id: String,
         /// Subscription identifier or URL, or a unique prefix of either
-        #[arg(value_name = "SUB")]
+        #[arg(value_name = "SUB", add = ArgValueCandidates::new(complete::subscriptions))]
         subscription: String,
     },
 
     /// Withdraw an endorser from a subscription; lists it signed stop being valid
     Unlink {
         /// Endorser identifier
+        #[arg(add = ArgValueCandidates::new(complete::endorsers))]
         id: String,
         /// Subscription identifier or URL, or a unique prefix of either
-        #[arg(value_name = "SUB")]
+        #[arg(value_name = "SUB", add = ArgValueCandidates::new(complete::subscriptions))]
         subscription: String,
     },
 
     /// Delete an endorser with its credentials and subscription links
     Delete {
         /// Endorser identifier
+        #[arg(add = ArgValueCandidates::new(complete::endorsers))]
         id: String,
     },
 }

@@ -1,17 +1,20 @@
 use clap::{Args, Subcommand};
+use clap_complete::ArgValueCandidates;
+
+use super::complete;
 
 #[derive(Debug, Subcommand)]
 pub enum ImageCommand {
     /// List images: identifier, state (1 subscribed + 2 available), subscription
     List {
         /// Only the images of this subscription
-        #[arg(long, value_name = "SUB")]
+        #[arg(long, value_name = "SUB", add = ArgValueCandidates::new(complete::subscriptions))]
         subscription: Option<String>,
     },
 
     /// Show images as their subscription's current list describes them
     Show {
-        #[arg(required = true, value_name = "IMAGE")]
+        #[arg(required = true, value_name = "IMAGE", add = ArgValueCandidates::new(complete::images))]
         images: Vec<String>,
     },
 
@@ -31,7 +34,8 @@ pub struct ImageSelection {
     #[arg(
         value_name = "IMAGE",
         required_unless_present = "sha512",
-        conflicts_with = "sha512"
+        conflicts_with = "sha512",
+        add = ArgValueCandidates::new(complete::images)
     )]
     pub images: Vec<String>,
 

@@ -2,6 +2,7 @@
 //! into calls.
 
 mod cache;
+mod complete;
 mod config;
 mod endorser;
 mod image;

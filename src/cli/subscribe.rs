@@ -1,6 +1,9 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
+use clap_complete::ArgValueCandidates;
+
+use super::complete;
 
 #[derive(Debug, Subcommand)]
 pub enum SubscribeCommand {
@@ -29,7 +32,7 @@ pub enum SubscribeCommand {
     )]
     Show {
         /// Subscription identifier or URL, or a unique prefix of either
-        #[arg(required = true, value_name = "SUB")]
+        #[arg(required = true, value_name = "SUB", add = ArgValueCandidates::new(complete::subscriptions))]
         subscriptions: Vec<String>,
     },
 
@@ -39,7 +42,7 @@ pub enum SubscribeCommand {
     )]
     Update {
         /// Subscriptions to update (default: all)
-        #[arg(value_name = "SUB")]
+        #[arg(value_name = "SUB", add = ArgValueCandidates::new(complete::subscriptions))]
         subscriptions: Vec<String>,
 
         /// Shell command run for every event of this run [env: VMCATCHER_SUB_EVENT]
@@ -50,7 +53,7 @@ pub enum SubscribeCommand {
     /// Change how a subscription is fetched and what happens to new images
     Set {
         /// Subscription identifier or URL, or a unique prefix of either
-        #[arg(value_name = "SUB")]
+        #[arg(value_name = "SUB", add = ArgValueCandidates::new(complete::subscriptions))]
         subscription: String,
 
         #[command(flatten)]
@@ -67,23 +70,23 @@ pub enum SubscribeCommand {
 
     /// Pre-approve image identifiers for a subscription (also ones not yet listed)
     Accept {
-        #[arg(value_name = "SUB")]
+        #[arg(value_name = "SUB", add = ArgValueCandidates::new(complete::subscriptions))]
         subscription: String,
-        #[arg(required = true, value_name = "IMAGE")]
+        #[arg(required = true, value_name = "IMAGE", add = ArgValueCandidates::new(complete::images))]
         images: Vec<String>,
     },
 
     /// Refuse image identifiers: they are not registered nor announced again
     Refuse {
-        #[arg(value_name = "SUB")]
+        #[arg(value_name = "SUB", add = ArgValueCandidates::new(complete::subscriptions))]
         subscription: String,
-        #[arg(required = true, value_name = "IMAGE")]
+        #[arg(required = true, value_name = "IMAGE", add = ArgValueCandidates::new(complete::images))]
         images: Vec<String>,
     },
 
     /// Delete subscriptions with their lists and images
     Delete {
-        #[arg(required = true, value_name = "SUB")]
+        #[arg(required = true, value_name = "SUB", add = ArgValueCandidates::new(complete::subscriptions))]
         subscriptions: Vec<String>,
     },
 }
