@@ -9,6 +9,7 @@ mod database;
 mod endorser;
 mod fetch;
 mod generated;
+mod plugins;
 mod quickstart;
 mod subscribe;
 mod transfer;
