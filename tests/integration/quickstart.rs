@@ -17,8 +17,14 @@ fn quickstart_runs_and_ends_with_a_cached_image() {
         .expect("run quickstart.sh");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "quickstart failed:\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "quickstart failed:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("is verified and cached"), "{stdout}");
     let cache_list = stdout.split("cache list").nth(1).unwrap_or("");
-    assert!(cache_list.contains("\t3\t"), "cache list shows the image with state 3:\n{stdout}");
+    assert!(
+        cache_list.contains("\t3\t"),
+        "cache list shows the image with state 3:\n{stdout}"
+    );
 }
