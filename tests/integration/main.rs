@@ -13,6 +13,7 @@ mod fetch;
 mod generated;
 mod help;
 mod install;
+mod plugins;
 mod quickstart;
 mod subscribe;
 mod transfer;

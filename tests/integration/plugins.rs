@@ -1,0 +1,705 @@
+//! The hooks of plugins/, run directly as vmcatcher runs them (the event type as the only
+//! argument, stdin closed, a cleared environment), against stand-in `openstack`,
+//! `oneimage` and `qemu-img` executables that record their argument vectors and print
+//! canned answers.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sha2::{Digest, Sha512};
+
+const IMAGE_ID: &str = "488dcdc4-9ab1-4fc8-a7ba-b7a5428ecb3d";
+const LIST_ID: &str = "4e186b44-2c64-40ea-97d5-e9e5c0bce059";
+
+/// A stand-in: records each call (a `/dev/fd/<n>` argument, n >= 10, as `/dev/fd/N`) as its arguments, each followed by \x1f, then \x1e and a
+/// newline; answers call N with the file answers/N (exit code answers/N.rc, a delay
+/// answers/N.sleep); copies a `--file` argument to `uploaded` and a oneimage template to
+/// `template.N`.
+const STUB: &str = r#"#!/bin/sh
+d="$(dirname "$0")/../stubs/$(basename "$0")"
+mkdir -p "$d/answers"
+n=$(( $(cat "$d/count" 2>/dev/null || echo 0) + 1 ))
+echo "$n" > "$d/count"
+for a in "$@"; do printf '%s\037' "$a"; done >> "$d/calls"
+printf '\036\n' >> "$d/calls"
+prev=
+for a in "$@"; do
+  if [ "$prev" = "--file" ]; then cat "$a" > "$d/uploaded"; fi
+  prev="$a"
+done
+if [ "$(basename "$0")" = oneimage ] && [ "$1" = create ]; then cat "$4" > "$d/template.$n"; fi
+[ -f "$d/answers/$n.sleep" ] && sleep "$(cat "$d/answers/$n.sleep")"
+[ -f "$d/answers/$n" ] && cat "$d/answers/$n"
+[ -f "$d/answers/$n.rc" ] && exit "$(cat "$d/answers/$n.rc")"
+exit 0
+"#;
+
+struct Site {
+    dir: tempfile::TempDir,
+    env: BTreeMap<String, String>,
+}
+
+struct Out {
+    code: i32,
+    stderr: String,
+}
+
+fn hook(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("plugins")
+        .join(name)
+}
+
+fn sha512_hex(data: &[u8]) -> String {
+    Sha512::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Site {
+    /// A cache with one image file, the stand-ins first on PATH, and the event variables
+    /// vmcatcher sets for an AvailablePostfix of that image.
+    fn new(content: &[u8]) -> Site {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in ["bin", "stubs", "cache", "partial", "expired", "state"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        for tool in ["openstack", "oneimage", "qemu-img"] {
+            let path = root.join("bin").join(tool);
+            std::fs::write(&path, STUB).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        std::fs::write(root.join("cache").join(IMAGE_ID), content).unwrap();
+        let mut env = BTreeMap::new();
+        let p = |d: &str| root.join(d).to_string_lossy().into_owned();
+        for (k, v) in [
+            ("PATH", format!("{}:/usr/bin:/bin", p("bin"))),
+            ("HOME", p("state")),
+            ("VMCATCHER_CACHE_DIR_CACHE", p("cache")),
+            ("VMCATCHER_CACHE_DIR_DOWNLOAD", p("partial")),
+            ("VMCATCHER_CACHE_DIR_EXPIRE", p("expired")),
+            (
+                "VMCATCHER_RDBMS",
+                format!("sqlite:///{}", p("vmcatcher.db")),
+            ),
+            (
+                "VMCATCHER_EVENT_UUID_SESSION",
+                "6a2e4c1e-cb7d-11f0-8de9-0242ac120002".into(),
+            ),
+            ("VMCATCHER_EVENT_DC_IDENTIFIER", IMAGE_ID.into()),
+            ("VMCATCHER_EVENT_DC_TITLE", "Ubuntu 22.04".into()),
+            (
+                "VMCATCHER_EVENT_DC_DESCRIPTION",
+                "A \"minimal\" image".into(),
+            ),
+            ("VMCATCHER_EVENT_HV_VERSION", "2.0".into()),
+            ("VMCATCHER_EVENT_HV_SIZE", content.len().to_string()),
+            ("VMCATCHER_EVENT_HV_FORMAT", "QCOW2".into()),
+            (
+                "VMCATCHER_EVENT_HV_URI",
+                "https://images.example.org/u.qcow2".into(),
+            ),
+            ("VMCATCHER_EVENT_SL_CHECKSUM_SHA512", sha512_hex(content)),
+            ("VMCATCHER_EVENT_SL_OS", "Ubuntu".into()),
+            ("VMCATCHER_EVENT_SL_OSVERSION", "22.04".into()),
+            ("VMCATCHER_EVENT_SL_ARCH", "x86_64".into()),
+            ("VMCATCHER_EVENT_FILENAME", IMAGE_ID.into()),
+            ("VMCATCHER_EVENT_IL_DC_IDENTIFIER", LIST_ID.into()),
+            ("VMCATCHER_EVENT_VO", "vo.example.org".into()),
+            (
+                "VMCATCHER_EVENT_AD_MPURI",
+                "https://appdb.example.org/1".into(),
+            ),
+            ("VMCATCHER_HOOK_GLANCE_MODE", "foreground".into()),
+            ("VMCATCHER_HOOK_GLANCE_STATE_DIR", p("state")),
+            ("VMCATCHER_HOOK_ONE_DATASTORE", "images".into()),
+        ] {
+            env.insert(k.to_string(), v);
+        }
+        Site { dir, env }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> &mut Site {
+        self.env.insert(key.into(), value.into());
+        self
+    }
+
+    fn unset(&mut self, key: &str) -> &mut Site {
+        self.env.remove(key);
+        self
+    }
+
+    fn stub(&self, tool: &str) -> PathBuf {
+        self.root().join("stubs").join(tool)
+    }
+
+    /// The answer of the stand-in `tool` to its call number `n` (from 1).
+    fn answer(&self, tool: &str, n: usize, stdout: &str) -> &Site {
+        let d = self.stub(tool).join("answers");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(n.to_string()), stdout).unwrap();
+        self
+    }
+
+    fn answer_file(&self, tool: &str, name: &str, content: &str) {
+        let d = self.stub(tool).join("answers");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join(name), content).unwrap();
+    }
+
+    fn calls(&self, tool: &str) -> Vec<Vec<String>> {
+        let text = std::fs::read_to_string(self.stub(tool).join("calls")).unwrap_or_default();
+        text.split("\x1e\n")
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                c.split('\x1f')
+                    .filter(|a| !a.is_empty())
+                    .map(|a| match a.strip_prefix("/dev/fd/") {
+                        // The descriptor number depends on what the test runner left open.
+                        Some(n) if n.parse::<u32>().is_ok_and(|n| n >= 10) => "/dev/fd/N".into(),
+                        _ => a.to_string(),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn run_with(&self, name: &str, event: &str, umask: Option<u32>) -> Out {
+        let mut cmd = Command::new(hook(name));
+        cmd.arg(event)
+            .env_clear()
+            .envs(&self.env)
+            .env("VMCATCHER_EVENT_TYPE", event)
+            .stdin(Stdio::null())
+            .current_dir(self.root());
+        if let Some(mask) = umask {
+            // SAFETY: umask is async-signal-safe.
+            unsafe {
+                cmd.pre_exec(move || {
+                    libc::umask(mask as libc::mode_t);
+                    Ok(())
+                });
+            }
+        }
+        let out = cmd.output().expect("run the hook");
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    #[track_caller]
+    fn run(&self, name: &str, event: &str, code: i32) -> Out {
+        let out = self.run_with(name, event, None);
+        assert_eq!(out.code, code, "{name} {event}:\n{}", out.stderr);
+        out
+    }
+}
+
+fn argv(words: &[&str]) -> Vec<String> {
+    words.iter().map(|w| w.to_string()).collect()
+}
+
+// ---- jsonlog ---------------------------------------------------------------------------
+
+#[test]
+fn jsonlog_appends_one_sorted_utc_line_per_event_with_only_vmcatcher_variables() {
+    let mut site = Site::new(b"image");
+    let log = site.root().join("events.jsonl");
+    site.set("VMCATCHER_HOOK_JSONLOG_FILE", log.to_str().unwrap())
+        .set("OS_PASSWORD", "secret")
+        .set("TZ", "Asia/Tokyo");
+    let before = time::OffsetDateTime::now_utc().unix_timestamp();
+    let out = site.run_with("vmcatcher-hook-jsonlog", "AvailablePostfix", Some(0o077));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    site.run("vmcatcher-hook-jsonlog", "ProcessPostfix", 0);
+    let after = time::OffsetDateTime::now_utc().unix_timestamp();
+
+    let mode = std::fs::metadata(&log).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "created 0640 whatever the umask");
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(text.ends_with('\n'));
+    for (line, event) in lines.iter().zip(["AvailablePostfix", "ProcessPostfix"]) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let obj = v.as_object().unwrap();
+        assert_eq!(obj["EVENT"], event);
+        assert_eq!(obj["VMCATCHER_EVENT_TYPE"], event);
+        assert_eq!(obj["VMCATCHER_EVENT_DC_IDENTIFIER"], IMAGE_ID);
+        assert_eq!(obj["VMCATCHER_EVENT_DC_DESCRIPTION"], "A \"minimal\" image");
+        for key in obj.keys() {
+            assert!(
+                key == "EVENT" || key == "DATETIME" || key.starts_with("VMCATCHER_"),
+                "unexpected key {key}"
+            );
+        }
+        assert!(!line.contains("secret") && !line.contains("\"PATH\""));
+        // Sorted keys, in the text itself.
+        let mut positions: Vec<(usize, &String)> = obj
+            .keys()
+            .map(|k| (line.find(&format!("\"{k}\":")).unwrap(), k))
+            .collect();
+        positions.sort();
+        let in_text: Vec<&String> = positions.into_iter().map(|(_, k)| k).collect();
+        let mut sorted = in_text.clone();
+        sorted.sort();
+        assert_eq!(in_text, sorted);
+        // DATETIME is UTC even with TZ set elsewhere.
+        let dt = obj["DATETIME"].as_str().unwrap();
+        let format =
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+        let t = time::PrimitiveDateTime::parse(dt, &format)
+            .unwrap()
+            .assume_utc()
+            .unix_timestamp();
+        assert!(
+            before - 1 <= t && t <= after + 1,
+            "{dt} is not the UTC time"
+        );
+    }
+}
+
+#[test]
+fn jsonlog_without_a_file_does_nothing_and_says_so() {
+    let site = Site::new(b"image");
+    let out = site.run("vmcatcher-hook-jsonlog", "ProcessPrefix", 0);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("VMCATCHER_HOOK_JSONLOG_FILE"));
+    assert_eq!(std::fs::read_dir(site.root()).unwrap().count(), 6);
+}
+
+// ---- glance ------------------------------------------------------------------------------
+
+fn list_call(sha: Option<&str>) -> Vec<String> {
+    let mut v = argv(&[
+        "image",
+        "list",
+        "--property",
+        &format!("vmcatcher_image_id={IMAGE_ID}"),
+    ]);
+    if let Some(sha) = sha {
+        v.extend(argv(&["--property", &format!("vmcatcher_sha512={sha}")]));
+    }
+    v.extend(argv(&["-f", "json"]));
+    v
+}
+
+fn create_call(site: &Site, disk: &str) -> Vec<String> {
+    let e = |k: &str| site.env[k].clone();
+    argv(&[
+        "image",
+        "create",
+        "--disk-format",
+        disk,
+        "--container-format",
+        "bare",
+        "--private",
+        "--file",
+        "/dev/fd/N",
+        "--tag",
+        "vmcatcher",
+        "--property",
+        &format!("vmcatcher_image_id={IMAGE_ID}"),
+        "--property",
+        &format!("vmcatcher_list_id={LIST_ID}"),
+        "--property",
+        "vmcatcher_version=2.0",
+        "--property",
+        &format!(
+            "vmcatcher_sha512={}",
+            e("VMCATCHER_EVENT_SL_CHECKSUM_SHA512")
+        ),
+        "--property",
+        "vmcatcher_vo=vo.example.org",
+        "--property",
+        "vmcatcher_mpuri=https://appdb.example.org/1",
+        "--property",
+        "os_distro=ubuntu",
+        "--property",
+        "os_version=22.04",
+        "--property",
+        "architecture=x86_64",
+        "-f",
+        "json",
+        "--",
+        "egi-Ubuntu 22.04",
+    ])
+}
+
+#[test]
+fn glance_uploads_a_new_image_with_its_identifiers() {
+    let mut site = Site::new(b"qcow2 bytes");
+    site.set("VMCATCHER_HOOK_GLANCE_NAME_PREFIX", "egi-");
+    let sha = site.env["VMCATCHER_EVENT_SL_CHECKSUM_SHA512"].clone();
+    site.answer("openstack", 1, "[]")
+        .answer("openstack", 2, "[]")
+        .answer("openstack", 3, r#"{"id": "g-new", "status": "active"}"#);
+    site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
+    assert_eq!(
+        site.calls("openstack"),
+        vec![
+            list_call(None),
+            list_call(Some(&sha)),
+            create_call(&site, "qcow2")
+        ]
+    );
+    let uploaded = std::fs::read(site.stub("openstack").join("uploaded")).unwrap();
+    assert_eq!(uploaded, b"qcow2 bytes", "the cache file went to Glance");
+    assert!(site.calls("qemu-img").is_empty(), "hv:format was given");
+}
+
+#[test]
+fn glance_detects_the_format_with_qemu_img_and_refuses_backing_files() {
+    let mut site = Site::new(b"disk");
+    site.unset("VMCATCHER_EVENT_HV_FORMAT")
+        .set("VMCATCHER_HOOK_GLANCE_NAME_PREFIX", "egi-");
+    let file = site.root().join("cache").join(IMAGE_ID);
+    site.answer("openstack", 1, "[]")
+        .answer("openstack", 2, "[]")
+        .answer("openstack", 3, r#"{"id": "g-new", "status": "active"}"#);
+    site.answer("qemu-img", 1, r#"{"format": "vpc", "virtual-size": 1}"#);
+    site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
+    let real = std::fs::canonicalize(&file).unwrap();
+    assert_eq!(
+        site.calls("qemu-img"),
+        vec![argv(&["info", "--output=json", real.to_str().unwrap()])]
+    );
+    assert_eq!(site.calls("openstack")[2], create_call(&site, "vhd"));
+
+    let site = Site::new(b"disk");
+    let mut site = site;
+    site.unset("VMCATCHER_EVENT_HV_FORMAT");
+    site.answer("openstack", 1, "[]")
+        .answer("openstack", 2, "[]");
+    site.answer(
+        "qemu-img",
+        1,
+        r#"{"format": "qcow2", "backing-filename": "/etc/shadow"}"#,
+    );
+    let out = site.run("vmcatcher-hook-glance", "AvailablePostfix", 4);
+    assert!(out.stderr.contains("backing file"), "{}", out.stderr);
+    assert_eq!(site.calls("openstack").len(), 2, "no upload");
+}
+
+#[test]
+fn glance_replaces_the_previous_version_after_uploading_the_new_one() {
+    for (policy, last) in [
+        (None, argv(&["image", "set", "--deactivate", "g-old"])),
+        (Some("delete"), argv(&["image", "delete", "g-old"])),
+    ] {
+        let mut site = Site::new(b"version 2");
+        site.set("VMCATCHER_HOOK_GLANCE_NAME_PREFIX", "egi-");
+        if let Some(p) = policy {
+            site.set("VMCATCHER_HOOK_GLANCE_ON_REPLACE", p);
+        }
+        let sha = site.env["VMCATCHER_EVENT_SL_CHECKSUM_SHA512"].clone();
+        site.answer(
+            "openstack",
+            1,
+            r#"[{"ID": "g-old", "Name": "egi-Ubuntu 22.04", "Status": "active"}]"#,
+        )
+        .answer("openstack", 2, "[]")
+        .answer("openstack", 3, r#"{"id": "g-new", "status": "active"}"#);
+        site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
+        assert_eq!(
+            site.calls("openstack"),
+            vec![
+                list_call(None),
+                list_call(Some(&sha)),
+                create_call(&site, "qcow2"),
+                last
+            ]
+        );
+    }
+}
+
+#[test]
+fn glance_redelivery_of_an_uploaded_image_uploads_nothing() {
+    let site = Site::new(b"version 2");
+    let sha = site.env["VMCATCHER_EVENT_SL_CHECKSUM_SHA512"].clone();
+    let same = r#"[{"ID": "g-new", "Name": "Ubuntu 22.04", "Status": "active"}]"#;
+    site.answer("openstack", 1, same)
+        .answer("openstack", 2, same);
+    site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
+    assert_eq!(
+        site.calls("openstack"),
+        vec![list_call(None), list_call(Some(&sha))]
+    );
+
+    // Re-delivered after vmcatcher replaced the file with a newer version: the bytes are
+    // not the event's, so nothing is uploaded under the old checksum.
+    let mut site = Site::new(b"version 3");
+    site.set(
+        "VMCATCHER_EVENT_SL_CHECKSUM_SHA512",
+        &sha512_hex(b"version 2"),
+    );
+    let out = site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
+    assert!(
+        out.stderr.contains("no longer the version"),
+        "{}",
+        out.stderr
+    );
+    assert!(site.calls("openstack").is_empty());
+}
+
+#[test]
+fn glance_expiry_deactivates_or_deletes_only_that_version() {
+    for (policy, last) in [
+        (None, argv(&["image", "set", "--deactivate", "g-old"])),
+        (Some("delete"), argv(&["image", "delete", "g-old"])),
+    ] {
+        let mut site = Site::new(b"version 1");
+        let sha = site.env["VMCATCHER_EVENT_SL_CHECKSUM_SHA512"].clone();
+        site.set(
+            "VMCATCHER_EVENT_FILENAME",
+            &format!("{IMAGE_ID}.2026-11-27_03-34-09"),
+        );
+        if let Some(p) = policy {
+            site.set("VMCATCHER_HOOK_GLANCE_ON_EXPIRE", p);
+        }
+        site.answer(
+            "openstack",
+            1,
+            r#"[{"ID": "g-old", "Name": "Ubuntu 22.04", "Status": "active"}]"#,
+        );
+        site.run("vmcatcher-hook-glance", "ExpirePostfix", 0);
+        assert_eq!(site.calls("openstack"), vec![list_call(Some(&sha)), last]);
+    }
+}
+
+#[test]
+fn glance_refuses_a_file_outside_the_cache() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), b"x").unwrap();
+    let link_target = outside.path().join("secret");
+    for filename in ["../stubs", "a/b", "..", "link"] {
+        let mut site = Site::new(b"image");
+        std::os::unix::fs::symlink(&link_target, site.root().join("cache").join("link")).unwrap();
+        site.set("VMCATCHER_EVENT_FILENAME", filename);
+        let out = site.run("vmcatcher-hook-glance", "AvailablePostfix", 4);
+        assert!(
+            out.stderr.contains("refusing"),
+            "{filename}: {}",
+            out.stderr
+        );
+        assert!(site.calls("openstack").is_empty(), "{filename}: no upload");
+        let out = site.run("vmcatcher-hook-opennebula", "AvailablePostfix", 4);
+        assert!(
+            out.stderr.contains("refusing"),
+            "{filename}: {}",
+            out.stderr
+        );
+        assert!(site.calls("oneimage").is_empty(), "{filename}: no upload");
+    }
+}
+
+#[test]
+fn glance_ignores_other_events() {
+    let site = Site::new(b"image");
+    site.answer("oneimage", 1, "<IMAGE_POOL/>");
+    for event in [
+        "ProcessPrefix",
+        "ProcessPostfix",
+        "ExpirePrefix",
+        "AvailablePrefix",
+        "SubscriptionImageNew",
+    ] {
+        site.run("vmcatcher-hook-glance", event, 0);
+        site.run("vmcatcher-hook-opennebula", event, 0);
+    }
+    assert!(site.calls("openstack").is_empty());
+    // ProcessPostfix sweeps retired OpenNebula images: one listing, per ProcessPostfix.
+    assert_eq!(site.calls("oneimage"), vec![argv(&["list", "-x"])]);
+}
+
+#[test]
+fn glance_background_worker_reports_in_time_or_continues_detached() {
+    // Finished within the wait: the hook's exit code is the job's.
+    let mut site = Site::new(b"image");
+    site.set("VMCATCHER_HOOK_GLANCE_MODE", "background")
+        .set("VMCATCHER_HOOK_GLANCE_WAIT", "20");
+    site.answer_file("openstack", "1.rc", "1");
+    let out = site.run("vmcatcher-hook-glance", "AvailablePostfix", 1);
+    assert!(out.stderr.contains("exited with 1"), "{}", out.stderr);
+    let failed = site.root().join("state").join("failed");
+    assert_eq!(
+        std::fs::read_dir(&failed).unwrap().count(),
+        0,
+        "vmcatcher retries it"
+    );
+
+    // Still running at the deadline: exit 0 at once, the worker finishes on its own.
+    let mut site = Site::new(b"image");
+    site.set("VMCATCHER_HOOK_GLANCE_MODE", "background")
+        .set("VMCATCHER_HOOK_GLANCE_WAIT", "0.2");
+    site.answer("openstack", 1, "[]")
+        .answer("openstack", 2, "[]")
+        .answer("openstack", 3, r#"{"id": "g-new", "status": "active"}"#);
+    site.answer_file("openstack", "3.sleep", "1");
+    let start = Instant::now();
+    let out = site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
+    assert!(
+        start.elapsed() < Duration::from_millis(950),
+        "did not wait for the upload"
+    );
+    assert!(
+        out.stderr.contains("continues in the background"),
+        "{}",
+        out.stderr
+    );
+    let spool = site.root().join("state").join("spool");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_dir(&spool).unwrap().count() > 0 {
+        assert!(Instant::now() < deadline, "the worker did not finish");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let calls = site.calls("openstack");
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert_eq!(calls[2][..2], argv(&["image", "create"])[..]);
+    let log = std::fs::read_to_string(site.root().join("state").join("worker.log")).unwrap();
+    assert!(log.contains("done"), "{log}");
+}
+
+// ---- opennebula --------------------------------------------------------------------------
+
+fn pool(images: &[(u32, &str, u32, &str, u32)]) -> String {
+    let mut s = String::from("<IMAGE_POOL>");
+    for (id, name, state, sha, vms) in images {
+        s += &format!(
+            "<IMAGE><ID>{id}</ID><NAME><![CDATA[{name}]]></NAME><STATE>{state}</STATE>\
+             <RUNNING_VMS>{vms}</RUNNING_VMS><TEMPLATE>\
+             <VMCATCHER_IMAGE_ID><![CDATA[{IMAGE_ID}]]></VMCATCHER_IMAGE_ID>\
+             <VMCATCHER_SHA512><![CDATA[{sha}]]></VMCATCHER_SHA512></TEMPLATE></IMAGE>"
+        );
+    }
+    s + "</IMAGE_POOL>"
+}
+
+fn image_xml(id: u32, name: &str, state: u32, vms: u32) -> String {
+    format!(
+        "<IMAGE><ID>{id}</ID><NAME>{name}</NAME><STATE>{state}</STATE>\
+         <RUNNING_VMS>{vms}</RUNNING_VMS><TEMPLATE/></IMAGE>"
+    )
+}
+
+#[test]
+fn opennebula_registers_a_new_image_with_its_identifiers() {
+    let site = Site::new(b"qcow2 bytes");
+    site.answer("oneimage", 1, "<IMAGE_POOL/>")
+        .answer("oneimage", 2, "ID: 7\n");
+    site.run("vmcatcher-hook-opennebula", "AvailablePostfix", 0);
+    let calls = site.calls("oneimage");
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    assert_eq!(calls[0], argv(&["list", "-x"]));
+    assert_eq!(calls[1][..3], argv(&["create", "-d", "images"])[..]);
+    assert!(calls[1][3].ends_with(".tmpl"));
+    let template = std::fs::read_to_string(site.stub("oneimage").join("template.2")).unwrap();
+    let real = std::fs::canonicalize(site.root().join("cache").join(IMAGE_ID)).unwrap();
+    let sha = &site.env["VMCATCHER_EVENT_SL_CHECKSUM_SHA512"];
+    for line in [
+        "NAME = \"Ubuntu 22.04 2.0\"".to_string(),
+        format!("PATH = \"{}\"", real.display()),
+        "TYPE = \"OS\"".into(),
+        "DESCRIPTION = \"A \\\"minimal\\\" image\"".into(),
+        format!("VMCATCHER_IMAGE_ID = \"{IMAGE_ID}\""),
+        format!("VMCATCHER_LIST_ID = \"{LIST_ID}\""),
+        "VMCATCHER_VERSION = \"2.0\"".into(),
+        format!("VMCATCHER_SHA512 = \"{sha}\""),
+        "VMCATCHER_VO = \"vo.example.org\"".into(),
+        "VMCATCHER_MPURI = \"https://appdb.example.org/1\"".into(),
+    ] {
+        assert!(
+            template.lines().any(|l| l == line),
+            "{line}\nnot in\n{template}"
+        );
+    }
+    assert!(!Path::new(&calls[1][3]).exists(), "template file removed");
+}
+
+#[test]
+fn opennebula_retires_the_previous_version_and_deletes_it_when_unused() {
+    let site = Site::new(b"version 2");
+    site.answer(
+        "oneimage",
+        1,
+        &pool(&[(5, "Ubuntu 22.04 1.0", 1, &sha512_hex(b"version 1"), 0)]),
+    )
+    .answer("oneimage", 2, "ID: 7\n")
+    .answer(
+        "oneimage",
+        6,
+        &image_xml(5, "EXPIRED_x_Ubuntu 22.04 1.0", 3, 0),
+    );
+    site.run("vmcatcher-hook-opennebula", "AvailablePostfix", 0);
+    let calls = site.calls("oneimage");
+    assert_eq!(calls.len(), 7, "{calls:?}");
+    assert_eq!(calls[1][0], "create");
+    assert_eq!(calls[2], argv(&["chmod", "5", "600"]));
+    assert_eq!(calls[3], argv(&["disable", "5"]));
+    assert_eq!(calls[4][..2], argv(&["rename", "5"])[..]);
+    assert!(
+        calls[4][2].starts_with("EXPIRED_") && calls[4][2].ends_with("_Ubuntu 22.04 1.0"),
+        "{:?}",
+        calls[4]
+    );
+    assert_eq!(calls[5], argv(&["show", "-x", "5"]));
+    assert_eq!(calls[6], argv(&["delete", "5"]));
+}
+
+#[test]
+fn opennebula_redelivery_registers_nothing_and_expiry_keeps_used_images() {
+    let site = Site::new(b"version 2");
+    let sha = site.env["VMCATCHER_EVENT_SL_CHECKSUM_SHA512"].clone();
+    site.answer("oneimage", 1, &pool(&[(7, "Ubuntu 22.04 2.0", 1, &sha, 0)]));
+    site.run("vmcatcher-hook-opennebula", "AvailablePostfix", 0);
+    assert_eq!(site.calls("oneimage"), vec![argv(&["list", "-x"])]);
+
+    // Expiry of version 2 while a VM runs it: disabled and renamed, not deleted.
+    let mut site = Site::new(b"version 2");
+    site.set(
+        "VMCATCHER_EVENT_FILENAME",
+        &format!("{IMAGE_ID}.2026-11-27_03-34-09"),
+    );
+    site.answer(
+        "oneimage",
+        1,
+        &pool(&[
+            (7, "Ubuntu 22.04 2.0", 2, &sha, 1),
+            (5, "Ubuntu 22.04 1.0", 1, &sha512_hex(b"version 1"), 0),
+        ]),
+    )
+    .answer("oneimage", 4, &image_xml(7, "EXPIRED_x", 2, 1));
+    site.run("vmcatcher-hook-opennebula", "ExpirePostfix", 0);
+    let calls = site.calls("oneimage");
+    assert_eq!(calls.len(), 4, "{calls:?}");
+    assert_eq!(calls[1], argv(&["chmod", "7", "600"]));
+    assert_eq!(
+        calls[2][..2],
+        argv(&["rename", "7"])[..],
+        "USED: not disabled"
+    );
+    assert_eq!(calls[3], argv(&["show", "-x", "7"]));
+}
+
+#[test]
+fn opennebula_needs_a_datastore() {
+    let mut site = Site::new(b"image");
+    site.unset("VMCATCHER_HOOK_ONE_DATASTORE");
+    let out = site.run("vmcatcher-hook-opennebula", "AvailablePostfix", 3);
+    assert!(
+        out.stderr.contains("VMCATCHER_HOOK_ONE_DATASTORE"),
+        "{}",
+        out.stderr
+    );
+}
