@@ -40,8 +40,11 @@ fn candidates(query: &str) -> Vec<CompletionCandidate> {
 }
 
 pub fn subscriptions() -> Vec<CompletionCandidate> {
-    let mut all = candidates("SELECT identifier, description FROM subscription ORDER BY identifier");
-    all.extend(candidates("SELECT url, identifier FROM subscription ORDER BY url"));
+    let mut all =
+        candidates("SELECT identifier, description FROM subscription ORDER BY identifier");
+    all.extend(candidates(
+        "SELECT url, identifier FROM subscription ORDER BY url",
+    ));
     all
 }
 

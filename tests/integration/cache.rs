@@ -335,8 +335,15 @@ fn two_concurrent_syncs_end_cleanly() {
     let f = Fixture::new();
     f.run(&["image", "subscribe", IMAGE_A, IMAGE_B]).success();
     // Both start at once: one waits for the other's lock, then finds nothing to do.
-    let a = f.env.command(&["sync"]).spawn().unwrap();
-    let b = f.env.command(&["sync"]).spawn().unwrap();
+    let quiet = |args: &[&str]| {
+        f.env
+            .command(args)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let a = quiet(&["sync"]);
+    let b = quiet(&["sync"]);
     for mut child in [a, b] {
         assert!(child.wait().unwrap().success());
     }
@@ -354,7 +361,12 @@ fn kill_9_during_a_download_then_rerun_completes() {
     let slow = Route::ok(b_contents()).stall_after(300_000, std::time::Duration::from_secs(30));
     let f = Fixture::with_routes(Route::ok(A), slow);
     f.run(&["image", "subscribe", IMAGE_B]).success();
-    let mut child = f.env.command(&["cache"]).spawn().unwrap();
+    let mut child = f
+        .env
+        .command(&["cache"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let partial = f.dir("partial").join(IMAGE_B);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while std::fs::metadata(&partial).map_or(0, |m| m.len()) < 300_000 {

@@ -15,15 +15,23 @@ fn populated() -> (TestEnv, TestServer) {
     trust_dir(&env, &TrustDirOptions::default());
     let server = TestServer::http();
     server.route("/list", Route::ok(ListSpec::new("1").signed()));
-    env.run(&["subscribe", "add", &server.url("/list"), "--auto-endorse"]).success();
-    env.run(&["endorser", "create", "jane", "--dn", "/CN=Jane", "--ca", "/CN=CA"]).success();
+    env.run(&["subscribe", "add", &server.url("/list"), "--auto-endorse"])
+        .success();
+    env.run(&[
+        "endorser", "create", "jane", "--dn", "/CN=Jane", "--ca", "/CN=CA",
+    ])
+    .success();
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_vmcatcher")).parent().unwrap();
     env.set("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()));
     (env, server)
 }
 
 fn script(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("completions").join(name).display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("completions")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 /// Completes the last (empty) word of `line` in bash with the committed script.
@@ -39,10 +47,18 @@ fn bash(env: &TestEnv, words: &[&str]) -> Vec<String> {
     );
     let mut cmd: Command = env.command(&[]);
     let mut bash = Command::new("bash");
-    bash.arg("-c").arg(program).env_clear().envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))));
+    bash.arg("-c")
+        .arg(program)
+        .env_clear()
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))));
     let _ = &mut cmd;
     let out = bash.output().expect("bash");
-    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect()
+    // Options are offered too; the values are what this test is about.
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty() && !l.starts_with('-'))
+        .collect()
 }
 
 #[test]
@@ -51,12 +67,18 @@ fn bash_completes_image_subscription_and_endorser_ids() {
     let images = bash(&env, &["vmcatcher", "image", "subscribe"]);
     assert_eq!(images, vec![IMAGE_A.to_string(), IMAGE_B.to_string()]);
     let subs = bash(&env, &["vmcatcher", "subscribe", "update"]);
-    assert!(subs.contains(&LIST_ID.to_string()) && subs.contains(&server.url("/list")), "{subs:?}");
+    assert!(
+        subs.contains(&LIST_ID.to_string()) && subs.contains(&server.url("/list")),
+        "{subs:?}"
+    );
     let endorsers = bash(&env, &["vmcatcher", "endorser", "show"]);
     assert!(endorsers.contains(&"jane".to_string()), "{endorsers:?}");
     // Commands complete too.
     let commands = bash(&env, &["vmcatcher"]);
-    assert!(commands.contains(&"subscribe".to_string()) && commands.contains(&"sync".to_string()), "{commands:?}");
+    assert!(
+        commands.contains(&"subscribe".to_string()) && commands.contains(&"sync".to_string()),
+        "{commands:?}"
+    );
 }
 
 #[test]
@@ -66,7 +88,10 @@ fn fish_completes_image_ids() {
         return;
     }
     let (env, _server) = populated();
-    let program = format!("source {}; complete -C 'vmcatcher image subscribe '", script("vmcatcher.fish"));
+    let program = format!(
+        "source {}; complete -C 'vmcatcher image subscribe '",
+        script("vmcatcher.fish")
+    );
     let cmd = env.command(&[]);
     let out = Command::new("fish")
         .arg("--no-config")
@@ -77,8 +102,15 @@ fn fish_completes_image_ids() {
         .output()
         .expect("fish");
     let text = String::from_utf8_lossy(&out.stdout);
-    let ids: Vec<&str> = text.lines().map(|l| l.split('\t').next().unwrap_or("")).collect();
-    assert!(ids.contains(&IMAGE_A) && ids.contains(&IMAGE_B), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    let ids: Vec<&str> = text
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or(""))
+        .collect();
+    assert!(
+        ids.contains(&IMAGE_A) && ids.contains(&IMAGE_B),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -87,6 +119,9 @@ fn completion_is_silent_without_a_database() {
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_vmcatcher")).parent().unwrap();
     env.set("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()));
     env.set("VMCATCHER_RDBMS", "/nonexistent/dir/vmcatcher.db");
-    assert_eq!(bash(&env, &["vmcatcher", "image", "subscribe"]), Vec::<String>::new());
+    assert_eq!(
+        bash(&env, &["vmcatcher", "image", "subscribe"]),
+        Vec::<String>::new()
+    );
     assert!(!Path::new("/nonexistent/dir").exists());
 }

@@ -42,7 +42,11 @@ fn install_into_destdir_then_uninstall() {
     let dest = tempfile::tempdir().unwrap();
     let d = dest.path();
     let out = install(d, false);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for path in [
         "usr/bin/vmcatcher",
         "usr/share/man/man1/vmcatcher.1",
@@ -59,17 +63,28 @@ fn install_into_destdir_then_uninstall() {
     ] {
         assert!(d.join(path).exists(), "{path} missing");
     }
-    let service = std::fs::read_to_string(d.join("usr/lib/systemd/system/vmcatcher-sync.service")).unwrap();
-    assert!(service.contains("ExecStart=/usr/bin/vmcatcher sync"), "{service}");
+    let service =
+        std::fs::read_to_string(d.join("usr/lib/systemd/system/vmcatcher-sync.service")).unwrap();
+    assert!(
+        service.contains("ExecStart=/usr/bin/vmcatcher sync"),
+        "{service}"
+    );
     let hooks: Vec<PathBuf> = files_below(&d.join("usr/libexec/vmcatcher/hooks"));
     let shipped = std::fs::read_dir(root().join("plugins"))
         .unwrap()
         .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("vmcatcher-hook-"))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("vmcatcher-hook-")
+        })
         .count();
     assert_eq!(hooks.len(), shipped);
     // The installed binary runs.
-    let version = Command::new(d.join("usr/bin/vmcatcher")).arg("--version").output().unwrap();
+    let version = Command::new(d.join("usr/bin/vmcatcher"))
+        .arg("--version")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("vmcatcher "));
     // Man pages are readable with man -l where man is installed.
     if Path::new("/usr/bin/man").exists() {
@@ -81,12 +96,23 @@ fn install_into_destdir_then_uninstall() {
             .output()
             .unwrap();
         let text = String::from_utf8_lossy(&page.stdout);
-        assert!(page.status.success() && text.contains("ENVIRONMENT") && text.contains("EXIT STATUS"), "{text}");
+        assert!(
+            page.status.success() && text.contains("ENVIRONMENT") && text.contains("EXIT STATUS"),
+            "{text}"
+        );
     }
 
     let out = install(d, true);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(files_below(d), Vec::<PathBuf>::new(), "uninstall leaves no file");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        files_below(d),
+        Vec::<PathBuf>::new(),
+        "uninstall leaves no file"
+    );
 }
 
 #[test]
@@ -97,7 +123,10 @@ fn a_changed_configuration_survives_reinstall_and_uninstall() {
     let config = d.join("etc/vmcatcher/vmcatcher.toml");
     std::fs::write(&config, "lock_timeout = 5\n").unwrap();
     assert!(install(d, false).status.success());
-    assert_eq!(std::fs::read_to_string(&config).unwrap(), "lock_timeout = 5\n");
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "lock_timeout = 5\n"
+    );
     assert!(install(d, true).status.success());
     assert!(config.exists(), "a site's configuration is never removed");
 }
@@ -113,10 +142,19 @@ fn systemd_units_verify() {
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_vmcatcher")).parent().unwrap();
     for unit in ["vmcatcher-sync.service", "vmcatcher-sync.timer"] {
         let text = std::fs::read_to_string(root().join("contrib/systemd").join(unit)).unwrap();
-        std::fs::write(dir.path().join(unit), text.replace("@BINDIR@", &bin_dir.display().to_string())).unwrap();
+        std::fs::write(
+            dir.path().join(unit),
+            text.replace("@BINDIR@", &bin_dir.display().to_string()),
+        )
+        .unwrap();
     }
     let out = Command::new(analyze)
-        .args(["verify", "--man=no", "./vmcatcher-sync.service", "./vmcatcher-sync.timer"])
+        .args([
+            "verify",
+            "--man=no",
+            "./vmcatcher-sync.service",
+            "./vmcatcher-sync.timer",
+        ])
         .current_dir(dir.path())
         .output()
         .unwrap();
@@ -159,7 +197,15 @@ fn the_example_configuration_states_the_defaults() {
         if f.key == "config" {
             continue;
         }
-        assert_eq!((f.key, &f.value), (d.key, &d.value), "the example states another default");
-        assert!(f.source.starts_with("file "), "{} is not in the example", f.key);
+        assert_eq!(
+            (f.key, &f.value),
+            (d.key, &d.value),
+            "the example states another default"
+        );
+        assert!(
+            f.source.starts_with("file "),
+            "{} is not in the example",
+            f.key
+        );
     }
 }
