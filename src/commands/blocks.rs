@@ -115,3 +115,11 @@ pub fn subscription_json(db: &Db, s: &Subscription) -> Result<Value> {
         "list": list,
     }))
 }
+
+/// The JSON of several subscriptions.
+pub fn subscriptions_json(db: &Db, subscriptions: &[Subscription]) -> Result<Vec<Value>> {
+    subscriptions
+        .iter()
+        .map(|s| subscription_json(db, s))
+        .collect()
+}

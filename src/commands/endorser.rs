@@ -1,5 +1,5 @@
 use crate::cli::{EndorserCommand, Format};
-use crate::commands::blocks::{subscription_json, subscription_lines};
+use crate::commands::blocks::{subscription_lines, subscriptions_json};
 use crate::commands::Context;
 use crate::db::{Credential, Endorser};
 use crate::error::{Error, Result};
@@ -144,10 +144,7 @@ fn show(ctx: &Context, id: &str) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     match format {
         Format::Json => {
-            let subs = subscriptions
-                .iter()
-                .map(|s| subscription_json(&db, s))
-                .collect::<Result<Vec<_>>>()?;
+            let subs = subscriptions_json(&db, &subscriptions)?;
             output::json(&serde_json::json!({
                 "id": endorser.identifier,
                 "credentials": endorser.credentials,

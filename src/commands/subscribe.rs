@@ -1,7 +1,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::blocks::{anchor_name, is_authorised, py_bool, subscription_json, subscription_lines};
+use super::blocks::{anchor_name, is_authorised, py_bool, subscription_lines, subscriptions_json};
 use crate::cli::{Format, NewImagesArg, SubscribeCommand, SubscriptionSettings, TlsAnchorsArg};
 use crate::commands::Context;
 use crate::db::{Db, NewImages, SubscriptionChanges};
@@ -135,10 +135,7 @@ fn list(ctx: &Context) -> Result<()> {
     let subscriptions = db.subscriptions()?;
     match format {
         Format::Json => {
-            let all = subscriptions
-                .iter()
-                .map(|s| subscription_json(&db, s))
-                .collect::<Result<Vec<_>>>()?;
+            let all = subscriptions_json(&db, &subscriptions)?;
             output::json(&all)
         }
         _ => {
@@ -169,10 +166,7 @@ fn show(ctx: &Context, references: &[String]) -> Result<()> {
             output::write(text)
         }
         Format::Json => {
-            let all = subscriptions
-                .iter()
-                .map(|s| subscription_json(&db, s))
-                .collect::<Result<Vec<_>>>()?;
+            let all = subscriptions_json(&db, &subscriptions)?;
             output::json(&all)
         }
         Format::Smime => {

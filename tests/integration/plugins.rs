@@ -700,7 +700,12 @@ fn unconfigured_hooks_stay_out_of_the_way() {
     let mut site = Site::new(b"image");
     site.unset("VMCATCHER_HOOK_ONE_DATASTORE");
     let out = site.run("vmcatcher-hook-opennebula", "AvailablePostfix", 0);
-    assert!(out.stderr.contains("not configured") && out.stderr.contains("VMCATCHER_HOOK_ONE_DATASTORE"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not configured")
+            && out.stderr.contains("VMCATCHER_HOOK_ONE_DATASTORE"),
+        "{}",
+        out.stderr
+    );
     site.unset("OS_AUTH_URL");
     let out = site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
     assert!(out.stderr.contains("not configured"), "{}", out.stderr);
