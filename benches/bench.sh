@@ -1,0 +1,454 @@
+#!/usr/bin/env bash
+# The performance benchmark of vmcatcher (spec product.md §9), measured side by side with
+# the obvious shell baselines in one run, on loopback only:
+#
+#   * download + verify of a multi-GB image: `vmcatcher cache download` against
+#     `curl -s URL | sha512sum`, both from the same local `python3 -m http.server`;
+#   * `vmcatcher cache check` against `sha512sum` over the same cached file(s): one file,
+#     then BENCH_PARTS files of the same total size;
+#   * peak resident memory of vmcatcher (`/usr/bin/time -v`, "Maximum resident set size");
+#   * a database of BENCH_SUBSCRIPTIONS lists x BENCH_IMAGES images: `image list`, and
+#     `subscribe update` of all (unchanged) lists from the loopback server.
+#
+# Each measurement runs BENCH_RUNS times (vmcatcher and baseline alternating) and the best
+# run is reported. The PKI (CA, CRL, endorser) is made with the openssl CLI; everything
+# lives in a `mktemp -d` directory removed on exit, with a throwaway configuration
+# (VMCATCHER_CONFIG, -d, --cert-dir): nothing under /etc or /var is read or written by
+# vmcatcher.
+#
+# Usage: benches/bench.sh            (BENCH_SIZE_GB=2 by default; ~5 minutes on 2 cores)
+#   BENCH_SIZE_GB=1 BENCH_RUNS=2 benches/bench.sh
+#
+# Exit status: 0 when the benchmark ran, whether or not the targets were met (the table
+# says PASS/FAIL); non-zero only when the benchmark itself broke.
+set -Eeuo pipefail
+
+SIZE_GB=${BENCH_SIZE_GB:-2}
+RUNS=${BENCH_RUNS:-3}
+PARTS=${BENCH_PARTS:-4}
+SUBS=${BENCH_SUBSCRIPTIONS:-100}
+IMAGES=${BENCH_IMAGES:-1000}
+
+started=$(date +%s%N)
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'bench.sh: %s\n' "$*" >&2; exit 1; }
+
+[[ $SIZE_GB =~ ^[0-9]+([.][0-9]+)?$ ]] || die "BENCH_SIZE_GB must be a number of GB, not '$SIZE_GB'"
+for v in RUNS PARTS SUBS IMAGES; do
+    [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer, not '${!v}'"
+done
+((PARTS >= 2)) || die "BENCH_PARTS must be at least 2"
+
+# ---------------------------------------------------------------------------- tools
+tool_missing() {
+    case $1 in
+        /*) [[ -x $1 ]] ;;
+        *) command -v "$1" >/dev/null 2>&1 ;;
+    esac && return 1 || return 0
+}
+missing=()
+for t in curl sha512sum /usr/bin/time python3 openssl cargo; do
+    tool_missing "$t" && missing+=("$t")
+done
+if ((${#missing[@]})); then
+    apt_pkgs=()
+    for t in "${missing[@]}"; do
+        case $t in
+            curl) apt_pkgs+=(curl) ;;
+            /usr/bin/time) apt_pkgs+=(time) ;;
+        esac
+    done
+    if ((${#apt_pkgs[@]})) && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        say "running as root: installing missing Debian packages: ${apt_pkgs[*]}"
+        apt-get install -y "${apt_pkgs[@]}" >&2
+        still=()
+        for t in "${missing[@]}"; do tool_missing "$t" && still+=("$t"); done
+        missing=("${still[@]+"${still[@]}"}")
+    fi
+fi
+if ((${#missing[@]})); then
+    hint=""
+    for t in "${missing[@]}"; do
+        case $t in
+            /usr/bin/time) hint+=" /usr/bin/time: apt-get install time;" ;;
+            sha512sum) hint+=" sha512sum: apt-get install coreutils;" ;;
+            cargo) hint+=" cargo: https://rustup.rs;" ;;
+            *) hint+=" $t: apt-get install $t;" ;;
+        esac
+    done
+    die "missing tools: ${missing[*]} (${hint% ;})"
+fi
+
+# ---------------------------------------------------------------------------- build
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+say "building the release binary"
+(cd "$repo" && cargo build --release --locked --quiet)
+target=${CARGO_TARGET_DIR:-$repo/target}
+[[ $target == /* ]] || target=$repo/$target
+bin=$target/release/vmcatcher
+[[ -x $bin ]] || die "no binary at $bin after the build"
+
+# No setting of the caller's environment may leak into the runs.
+while read -r v; do unset "$v"; done < <(compgen -v VMCATCHER_ || true)
+
+# ---------------------------------------------------------------------------- temp dir
+T=$(mktemp -d "${TMPDIR:-/tmp}/vmcatcher-bench.XXXXXX")
+server_pid=""
+cleanup() {
+    if [[ -n $server_pid ]]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    [[ -n ${BENCH_KEEP:-} ]] && echo "kept $T" >&2 || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# fd 3: the real stderr, also inside commands whose output goes to last.log.
+exec 3>&2
+failed() {
+    local rc=$1 line=$2 cmd=$3
+    trap - ERR
+    printf 'bench.sh: the benchmark broke (status %s) at line %s: %s\n' "$rc" "$line" "$cmd" >&3
+    if [[ -s $T/last.log ]]; then
+        printf 'bench.sh: its output:\n' >&3
+        tail -n 20 "$T/last.log" >&3
+    fi
+}
+trap 'failed $? $LINENO "$BASH_COMMAND"' ERR
+mkdir -p "$T/www" "$T/trust" "$T/pki"
+say "working in $T"
+
+# ---------------------------------------------------------------------------- helpers
+now() { date +%s%N; }
+# secs START END -> seconds with 3 decimals
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+# min of the arguments
+best() { printf '%s\n' "$@" | sort -g | head -n 1; }
+# max of the arguments
+worst() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+mbps() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.0f", b / 1e6 / s }'; }
+
+# vmcatcher in environment NAME (its own configuration, database and cache).
+vmc() {
+    local name=$1
+    shift
+    env VMCATCHER_CONFIG="$T/env/$name/vmcatcher.toml" "$bin" \
+        -d "$T/env/$name/vmcatcher.db" --cert-dir "$T/trust" "$@"
+}
+# As vmc, under /usr/bin/time -v; sets ELAPSED (s) and RSS_KB. Output goes to last.log.
+timed_vmc() {
+    local name=$1 t0 t1
+    shift
+    t0=$(now)
+    /usr/bin/time -v -o "$T/time.txt" env VMCATCHER_CONFIG="$T/env/$name/vmcatcher.toml" \
+        "$bin" -d "$T/env/$name/vmcatcher.db" --cert-dir "$T/trust" "$@" \
+        >"$T/last.log" 2>&1
+    t1=$(now)
+    ELAPSED=$(secs "$t0" "$t1")
+    RSS_KB=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$T/time.txt")
+}
+# Runs a shell command line; sets ELAPSED (s).
+timed_sh() {
+    local t0 t1
+    t0=$(now)
+    bash -c "$1" >"$T/last.log" 2>&1
+    t1=$(now)
+    ELAPSED=$(secs "$t0" "$t1")
+}
+
+new_env() {
+    local name=$1 d=$T/env/$1
+    rm -rf "$d"
+    mkdir -p "$d"
+    cat >"$d/vmcatcher.toml" <<EOF
+database = "$d/vmcatcher.db"
+cert_dir = "$T/trust"
+
+[cache]
+dir = "$d/cache/endorsed"
+partial_dir = "$d/cache/partial"
+expired_dir = "$d/cache/expired"
+parallel_downloads = 2
+
+[events]
+hook_dirs = []
+EOF
+}
+
+# ---------------------------------------------------------------------------- PKI
+say "making a CA, its CRL and an endorser with the openssl CLI"
+CA_DN="/DC=org/DC=example/O=vmcatcher bench/CN=Bench CA"
+ENDORSER_DN="/DC=org/DC=example/O=vmcatcher bench/CN=Bench Endorser"
+P=$T/pki
+cat >"$P/openssl.cnf" <<EOF
+[ req ]
+distinguished_name = dn
+prompt = no
+[ dn ]
+CN = unused
+[ v3_ca ]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[ endorser ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ ca ]
+default_ca = bench_ca
+[ bench_ca ]
+database = $P/index.txt
+crlnumber = $P/crlnumber
+default_md = sha256
+default_crl_days = 30
+crl_extensions = crl_ext
+[ crl_ext ]
+authorityKeyIdentifier = keyid:always
+EOF
+: >"$P/index.txt"
+echo 01 >"$P/crlnumber"
+ossl() { OPENSSL_CONF="$P/openssl.cnf" openssl "$@" >>"$T/pki.log" 2>&1; }
+ossl req -config "$P/openssl.cnf" -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$P/ca.key" -out "$P/ca.pem" -days 30 -subj "$CA_DN" -extensions v3_ca
+ossl req -config "$P/openssl.cnf" -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$P/endorser.key" -out "$P/endorser.csr" -subj "$ENDORSER_DN"
+ossl x509 -req -in "$P/endorser.csr" -CA "$P/ca.pem" -CAkey "$P/ca.key" -set_serial 2 \
+    -days 30 -extfile "$P/openssl.cnf" -extensions endorser -out "$P/endorser.pem"
+ossl ca -config "$P/openssl.cnf" -gencrl -keyfile "$P/ca.key" -cert "$P/ca.pem" \
+    -out "$P/ca.crl"
+ca_hash=$(openssl x509 -hash -noout -in "$P/ca.pem")
+cp "$P/ca.pem" "$T/trust/$ca_hash.0"
+cp "$P/ca.crl" "$T/trust/$ca_hash.r0"
+
+# sign_list JSON SMIME: detached S/MIME signature by the endorser, as lists are published.
+sign_list() {
+    openssl smime -sign -md sha256 -in "$1" -signer "$P/endorser.pem" \
+        -inkey "$P/endorser.key" -out "$2"
+}
+
+# ---------------------------------------------------------------------------- lists
+# mklist OUT IDENTIFIER SPECFILE: an image list whose images are the lines
+# "<id> <size> <sha512> <url>" of SPECFILE.
+cat >"$T/mklist.py" <<'EOF'
+import datetime, json, sys
+
+def date(days):
+    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+def image(ident, size, sha, url):
+    return {"hv:image": {
+        "dc:identifier": ident, "dc:title": "Image " + ident,
+        "dc:description": "a benchmark image", "hv:size": int(size),
+        "sl:checksum:sha512": sha, "sl:arch": "x86_64", "hv:uri": url,
+        "sl:os": "Linux", "sl:osversion": "Debian 12", "sl:comments": "",
+        "hv:hypervisor": "kvm", "hv:version": "1", "hv:format": "raw",
+        "ad:mpuri": "https://mp.example/" + ident + ":1/"}}
+
+def imagelist(ident, images, uri):
+    return {"hv:imagelist": {
+        "dc:date:created": date(-1), "dc:date:expires": date(30),
+        "dc:description": "a vmcatcher benchmark list", "dc:identifier": ident,
+        "dc:source": "bench.example", "dc:title": "Bench list " + ident, "ad:vo": "bench",
+        "hv:endorser": {"hv:x509": {
+            "dc:creator": "Bench Endorser", "hv:ca": sys.argv[2], "hv:dn": sys.argv[3],
+            "hv:email": "bench@example.org"}},
+        "hv:images": images, "hv:uri": uri, "hv:version": "1"}}
+
+mode = sys.argv[1]
+if mode == "one":  # one OUT IDENT SPECFILE
+    out, ident, spec = sys.argv[4:7]
+    with open(spec) as f:
+        images = [image(*line.split()) for line in f if line.strip()]
+    with open(out, "w") as f:
+        json.dump(imagelist(ident, images, "file://" + out), f, indent=2)
+else:  # many DIR SUBS IMAGES BASEURL: SUBS lists of IMAGES (never fetched) images
+    out, subs, n, base = sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
+    fake_sha = "ab" * 64
+    for s in range(subs):
+        ident = "%08x-0000-4000-8000-000000000000" % (s + 1)
+        images = [image("%08x-%04x-4000-8000-%012x" % (s + 1, i // 65536, i),
+                        1024 * (i + 1), fake_sha, "%s/none/%d/%d" % (base, s, i))
+                  for i in range(n)]
+        with open("%s/%03d.json" % (out, s), "w") as f:
+            json.dump(imagelist(ident, images, "%s/lists/%03d.smime" % (base, s)), f, indent=2)
+EOF
+mklist_one() { python3 "$T/mklist.py" one "$CA_DN" "$ENDORSER_DN" "$@"; }
+mklist_many() { python3 "$T/mklist.py" many "$CA_DN" "$ENDORSER_DN" "$@"; }
+
+# ---------------------------------------------------------------------------- server
+say "starting python3 -m http.server on 127.0.0.1"
+python3 -u -m http.server --bind 127.0.0.1 --directory "$T/www" 0 \
+    >"$T/server.out" 2>"$T/server.err" &
+server_pid=$!
+port=""
+for _ in $(seq 100); do
+    port=$(sed -n 's/.* port \([0-9][0-9]*\) .*/\1/p' "$T/server.out" | head -n 1)
+    [[ -n $port ]] && break
+    kill -0 "$server_pid" 2>/dev/null || die "the HTTP server did not start: $(cat "$T/server.err")"
+    sleep 0.1
+done
+[[ -n $port ]] || die "the HTTP server did not say its port"
+base="http://127.0.0.1:$port"
+
+# ---------------------------------------------------------------------------- data
+bytes=$(awk -v g="$SIZE_GB" 'BEGIN { printf "%d", g * 1e9 }')
+part_bytes=$((bytes / PARTS))
+bytes=$((part_bytes * PARTS)) # so the parts add up to exactly the big image
+say "generating a $bytes-byte image (pseudo-random) and $PARTS parts of $part_bytes bytes"
+head -c "$bytes" /dev/zero |
+    openssl enc -aes-128-ctr -nosalt -pbkdf2 -pass pass:vmcatcher-bench >"$T/www/big.img"
+(cd "$T/www" && split -d -a 2 -n "$PARTS" big.img part.)
+[[ $(stat -c %s "$T/www/big.img") == "$bytes" ]] || die "the generated image has the wrong size"
+
+BIG_ID=b16b16b1-0000-4000-8000-000000000001
+big_sha=$(sha512sum "$T/www/big.img" | cut -d' ' -f1)
+echo "$BIG_ID $bytes $big_sha $base/big.img" >"$T/big.spec"
+mklist_one "$T/www/big.json" 0b16b16b-0000-4000-8000-000000000000 "$T/big.spec"
+sign_list "$T/www/big.json" "$T/www/big.smime"
+
+: >"$T/parts.spec"
+part_ids=()
+i=0
+for f in "$T"/www/part.*; do
+    id=$(printf 'aaaa%04x-0000-4000-8000-000000000001' "$i")
+    part_ids+=("$id")
+    echo "$id $(stat -c %s "$f") $(sha512sum "$f" | cut -d' ' -f1) $base/$(basename "$f")" \
+        >>"$T/parts.spec"
+    i=$((i + 1))
+done
+mklist_one "$T/www/parts.json" 0aaaaaaa-0000-4000-8000-000000000000 "$T/parts.spec"
+sign_list "$T/www/parts.json" "$T/www/parts.smime"
+
+# Is the trust set-up right? (Fails loudly here rather than in the middle.)
+new_env probe
+vmc probe verify "$T/www/big.smime" >"$T/last.log" 2>&1
+
+# ---------------------------------------------------------------------------- download
+say "download + verify: vmcatcher cache download vs curl -s URL | sha512sum ($RUNS runs each)"
+dl_vmc=() dl_base=() rss_dl=() rss_chk=() rss_db=()
+for r in $(seq "$RUNS"); do
+    new_env dl
+    vmc dl subscribe add "file://$T/www/big.smime" --auto-endorse >"$T/last.log" 2>&1
+    vmc dl image subscribe "$BIG_ID" >"$T/last.log" 2>&1
+    timed_vmc dl cache download
+    [[ $(stat -c %s "$T/env/dl/cache/endorsed/$BIG_ID") == "$bytes" ]] ||
+        die "vmcatcher did not put the image in its cache"
+    dl_vmc+=("$ELAPSED") rss_dl+=("$RSS_KB")
+    say "  run $r: vmcatcher $ELAPSED s ($(mbps "$bytes" "$ELAPSED") MB/s, max RSS $RSS_KB kB)"
+    timed_sh "curl -sS --fail '$base/big.img' | sha512sum"
+    [[ $(cut -d' ' -f1 "$T/last.log") == "$big_sha" ]] || die "curl | sha512sum got another digest"
+    dl_base+=("$ELAPSED")
+    say "  run $r: curl | sha512sum $ELAPSED s ($(mbps "$bytes" "$ELAPSED") MB/s)"
+done
+timed_sh "curl -sS --fail -o /dev/null '$base/big.img'"
+server_ceiling=$ELAPSED
+say "  (the server alone, curl -o /dev/null: $(mbps "$bytes" "$ELAPSED") MB/s)"
+
+# ---------------------------------------------------------------------------- check, 1 file
+say "cache check of 1 file vs sha512sum of it ($RUNS runs each)"
+chk1_vmc=() chk1_base=()
+cached=$T/env/dl/cache/endorsed/$BIG_ID
+sha512sum "$cached" >/dev/null # the same warm page cache for both sides
+for r in $(seq "$RUNS"); do
+    timed_vmc dl cache check
+    grep -q "$BIG_ID" "$T/env/dl/cache/endorsed/cache.index" || die "cache check dropped the image"
+    chk1_vmc+=("$ELAPSED") rss_chk+=("$RSS_KB")
+    timed_sh "sha512sum '$cached'"
+    chk1_base+=("$ELAPSED")
+    say "  run $r: vmcatcher $(mbps "$bytes" "${chk1_vmc[-1]}") MB/s, sha512sum $(mbps "$bytes" "$ELAPSED") MB/s"
+done
+
+# ---------------------------------------------------------------------------- check, N files
+say "cache check of $PARTS files vs sha512sum of them ($RUNS runs each)"
+rm -rf "$T/env/dl" # the single image is no longer needed
+new_env parts
+vmc parts subscribe add "file://$T/www/parts.smime" --auto-endorse >"$T/last.log" 2>&1
+vmc parts image subscribe "${part_ids[@]}" >"$T/last.log" 2>&1
+timed_vmc parts cache download
+say "  (downloading the $PARTS parts, 2 at a time: $(mbps "$bytes" "$ELAPSED") MB/s, max RSS $RSS_KB kB)"
+part_files=()
+for id in "${part_ids[@]}"; do
+    part_files+=("$T/env/parts/cache/endorsed/$id")
+    [[ -f ${part_files[-1]} ]] || die "vmcatcher did not cache part $id"
+done
+sha512sum "${part_files[@]}" >/dev/null
+chkn_vmc=() chkn_base=()
+for r in $(seq "$RUNS"); do
+    timed_vmc parts cache check
+    chkn_vmc+=("$ELAPSED") rss_chk+=("$RSS_KB")
+    timed_sh "sha512sum ${part_files[*]}"
+    chkn_base+=("$ELAPSED")
+    say "  run $r: vmcatcher $(mbps "$bytes" "${chkn_vmc[-1]}") MB/s, sha512sum $(mbps "$bytes" "$ELAPSED") MB/s"
+done
+rm -rf "$T/env/parts"
+
+# ---------------------------------------------------------------------------- many lists
+say "$SUBS subscriptions x $IMAGES images: generating and signing the lists"
+mkdir -p "$T/www/lists"
+mklist_many "$T/www/lists" "$SUBS" "$IMAGES" "$base"
+for f in "$T"/www/lists/*.json; do
+    sign_list "$f" "${f%.json}.smime"
+done
+new_env many
+t0=$(now)
+for f in "$T"/www/lists/*.smime; do
+    vmc many subscribe add "$base/lists/$(basename "$f")" --auto-endorse >"$T/last.log" 2>&1
+done
+say "  ($SUBS x subscribe add: $(secs "$t0" "$(now)") s)"
+list_t=() update_t=()
+for r in $(seq "$RUNS"); do
+    timed_vmc many image list
+    lines=$(wc -l <"$T/last.log")
+    ((lines == SUBS * IMAGES)) || die "image list printed $lines lines, not $((SUBS * IMAGES))"
+    list_t+=("$ELAPSED") rss_db+=("$RSS_KB")
+    timed_vmc many subscribe update
+    update_t+=("$ELAPSED") rss_db+=("$RSS_KB")
+    say "  run $r: image list ${list_t[-1]} s, subscribe update ${update_t[-1]} s"
+done
+
+# ---------------------------------------------------------------------------- table
+b_dl_v=$(best "${dl_vmc[@]}") b_dl_b=$(best "${dl_base[@]}")
+b_c1_v=$(best "${chk1_vmc[@]}") b_c1_b=$(best "${chk1_base[@]}")
+b_cn_v=$(best "${chkn_vmc[@]}") b_cn_b=$(best "${chkn_base[@]}")
+b_list=$(best "${list_t[@]}") b_upd=$(best "${update_t[@]}")
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+rss_dl_max=$(mib "$(worst "${rss_dl[@]}")")
+rss_chk_max=$(mib "$(worst "${rss_chk[@]}")")
+rss_db_max=$(mib "$(worst "${rss_db[@]}")")
+
+row() { printf '| %-44s | %-12s | %-12s | %-6s | %-13s | %-4s |\n' "$@"; }
+# throughput_row NAME VMC_S BASE_S MIN_RATIO TARGET_TEXT
+throughput_row() {
+    local ratio verdict
+    ratio=$(awk -v v="$2" -v b="$3" 'BEGIN { printf "%.2f", b / v }')
+    verdict=$(awk -v r="$ratio" -v m="$4" 'BEGIN { print (r >= m ? "PASS" : "FAIL") }')
+    row "$1" "$(mbps "$bytes" "$2") MB/s" "$(mbps "$bytes" "$3") MB/s" "${ratio}x" "$5" "$verdict"
+}
+# limit_row NAME VALUE UNIT LIMIT
+limit_row() {
+    local verdict
+    verdict=$(awk -v v="$2" -v l="$4" 'BEGIN { print (v < l ? "PASS" : "FAIL") }')
+    row "$1" "$2 $3" "-" "-" "< $4 $3" "$verdict"
+}
+gb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e9 }')
+total=$(secs "$started" "$(now)")
+{
+    echo
+    echo "vmcatcher benchmark, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m), ${gb} GB image, best of $RUNS runs"
+    echo "(python3 -m http.server on loopback serves at $(mbps "$bytes" "$server_ceiling") MB/s to curl -o /dev/null)"
+    echo
+    row "measurement" "vmcatcher" "baseline" "ratio" "target" "ok"
+    row "--------------------------------------------" "------------" "------------" "------" "-------------" "----"
+    throughput_row "download+verify vs curl -s URL \\| sha512sum" "$b_dl_v" "$b_dl_b" 1.0 ">= 1.0x"
+    throughput_row "cache check, 1 file vs sha512sum" "$b_c1_v" "$b_c1_b" 1.2 ">= 1.2x"
+    throughput_row "cache check, $PARTS files vs sha512sum" "$b_cn_v" "$b_cn_b" 1.8 ">= 1.8x (~2x)"
+    limit_row "peak RSS, cache download (${gb} GB image)" "$rss_dl_max" MiB 30
+    limit_row "peak RSS, cache check (1 and $PARTS files)" "$rss_chk_max" MiB 30
+    limit_row "image list, $SUBS x $IMAGES images" "$(awk -v s="$b_list" 'BEGIN { printf "%.0f", s * 1000 }')" ms 200
+    limit_row "subscribe update, $SUBS unchanged lists" "$b_upd" s 2
+    echo
+    echo "(peak RSS of image list / subscribe update with $SUBS x $IMAGES images: $rss_db_max MiB)"
+    echo "total wall time: $total s"
+}
