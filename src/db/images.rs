@@ -78,14 +78,20 @@ const STATE_SQL: &str = "i.selected + 2 * EXISTS (\
 impl Db {
     /// Every registered (not refused) image with its state, by subscription then id.
     pub fn image_states(&self, subscription_id: Option<i64>) -> Result<Vec<ImageState>> {
+        // Joins rather than STATE_SQL's subquery: one index probe per image, which keeps
+        // 100 subscriptions x 1,000 images well under the 200 ms of product.md §9.
         let mut stmt = self
             .conn()
-            .prepare(&format!(
-                "SELECT i.identifier, {STATE_SQL}, s.identifier FROM image i \
-                 JOIN subscription s ON s.id = i.subscription_id \
+            .prepare(
+                "SELECT i.identifier, i.selected + 2 * (r.id IS NOT NULL), s.identifier \
+                 FROM subscription s JOIN image i ON i.subscription_id = s.id \
+                 LEFT JOIN image_list l ON l.id = s.current_list_id \
+                     AND l.expired IS NULL AND l.expires > ?1 \
+                 LEFT JOIN image_record r ON r.image_list_id = l.id AND r.image_id = i.id \
+                     AND r.expires > ?1 \
                  WHERE i.refused = 0 AND (?2 IS NULL OR s.id = ?2) \
-                 ORDER BY s.identifier, i.identifier"
-            ))
+                 ORDER BY s.identifier, i.identifier",
+            )
             .map_err(|e| self.error(e))?;
         let rows = stmt
             .query_map(params![now_text(), subscription_id], |row| {
@@ -311,13 +317,11 @@ pub(crate) fn import_list(
     let now = now_text();
     let list = new.list;
     tx.execute(
-        "INSERT INTO image_list (subscription_id, raw, raw_sha512, content, signer_dn, signer_ca, \
-         version, created, expires, imported) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO image_list (subscription_id, raw_sha512, signer_dn, signer_ca, \
+         version, created, expires, imported) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             subscription.id,
-            new.raw,
             new.raw_sha512,
-            new.content,
             new.signer_dn,
             new.signer_ca,
             list.version,
@@ -328,6 +332,11 @@ pub(crate) fn import_list(
     )
     .map_err(sql)?;
     let list_id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO image_list_message (image_list_id, raw, content) VALUES (?1, ?2, ?3)",
+        params![list_id, new.raw, new.content],
+    )
+    .map_err(sql)?;
     let mut new_images = Vec::new();
     for image in &list.images {
         let existing: Option<i64> = tx

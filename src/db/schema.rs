@@ -127,8 +127,22 @@ CREATE TABLE event_delivery (
 CREATE INDEX event_delivery_state ON event_delivery(state);
 "#;
 
+/// Version 2: the signed message and its content (hundreds of kB each) move to their own
+/// table, so the state of 100,000 images does not walk their overflow pages.
+const V2: &str = r#"
+CREATE TABLE image_list_message (
+    image_list_id   INTEGER PRIMARY KEY REFERENCES image_list(id) ON DELETE CASCADE,
+    raw             BLOB NOT NULL,          -- the signed message, byte for byte
+    content         BLOB NOT NULL           -- the verified signed content (JSON)
+);
+INSERT INTO image_list_message (image_list_id, raw, content)
+    SELECT id, raw, content FROM image_list;
+ALTER TABLE image_list DROP COLUMN raw;
+ALTER TABLE image_list DROP COLUMN content;
+"#;
+
 /// Migrations in order; the database's `user_version` is how many have run.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this binary writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -180,4 +194,40 @@ fn has_original_tables(conn: &Connection) -> Result<bool, String> {
     )
     .map(|n| n > 0)
     .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_1_databases_keep_their_lists() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO subscription (identifier, url, created) VALUES ('s', 'file:///l', 'now');
+             INSERT INTO image_list (subscription_id, raw, raw_sha512, content, signer_dn, signer_ca,
+                 version, created, expires, imported)
+             VALUES (1, x'0102', 'h', x'7b7d', 'dn', 'ca', '1', 'c', 'e', 'i');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(user_version(&conn).unwrap(), LATEST_VERSION);
+        let (raw, content): (Vec<u8>, Vec<u8>) = conn
+            .query_row(
+                "SELECT raw, content FROM image_list_message WHERE image_list_id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((raw, content), (vec![1, 2], b"{}".to_vec()));
+        // Deleting the subscription still takes everything with it.
+        conn.execute("DELETE FROM subscription", []).unwrap();
+        let left: i64 = conn
+            .query_row("SELECT count(*) FROM image_list_message", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
+    }
 }

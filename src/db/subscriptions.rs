@@ -176,8 +176,10 @@ impl Db {
     pub fn stored_list(&self, id: i64) -> Result<StoredList> {
         self.conn()
             .query_row(
-                "SELECT id, subscription_id, raw, raw_sha512, content, signer_dn, signer_ca, \
-                 version, created, expires, imported, expired FROM image_list WHERE id = ?1",
+                "SELECT l.id, l.subscription_id, m.raw, l.raw_sha512, m.content, l.signer_dn, \
+                 l.signer_ca, l.version, l.created, l.expires, l.imported, l.expired \
+                 FROM image_list l JOIN image_list_message m ON m.image_list_id = l.id \
+                 WHERE l.id = ?1",
                 [id],
                 |row| {
                     Ok(StoredList {

@@ -7,7 +7,7 @@ use crate::db::{Credential, ListToStore};
 use crate::error::{Error, ListRule, Result};
 use crate::fetch::{redact_url, FetchOptions, Fetcher, MAX_LIST_BYTES};
 use crate::imagelist::{format_date, ImageList};
-use crate::trust::{dn, verify, TrustStore};
+use crate::trust::{dn, verify, TrustStore, VerifiedList};
 use crate::version::compare_versions;
 
 /// A list whose signature, chain, content and signer identity are good (rules 11, 38, 12).
@@ -90,16 +90,27 @@ pub fn verify_signed(store: &TrustStore, raw: Vec<u8>, source: &str) -> Result<S
     })
 }
 
+/// Rule 11 alone: signature, chain, CRLs and namespace policy.
+pub fn verify_signature(store: &TrustStore, raw: &[u8], source: &str) -> Result<VerifiedList> {
+    verify(store, raw).map_err(|e| {
+        Error::list(
+            ListRule::Signature,
+            format!("image list {}: {e}", redact_url(source)),
+        )
+    })
+}
+
 /// Rule 13: the signer is a credential of an endorser linked to the subscription.
 /// Returns that endorser's identifier.
 pub fn authorised(
-    signed: &SignedList,
+    subject: &str,
+    issuer: &str,
     linked: &[(String, Credential)],
     subscription: &str,
 ) -> Result<String> {
     linked
         .iter()
-        .find(|(_, c)| signer_is(signed, c))
+        .find(|(_, c)| credential_matches(subject, issuer, c))
         .map(|(endorser, _)| endorser.clone())
         .ok_or_else(|| {
             Error::list(
@@ -107,7 +118,7 @@ pub fn authorised(
                 format!(
                     "Endorser subject='{}' issuer='{}' not authorised on subscription '{}': \
                      link an endorser holding this credential with 'vmcatcher endorser link'",
-                    signed.signer_subject, signed.signer_issuer, subscription
+                    subject, issuer, subscription
                 ),
             )
         })
@@ -143,26 +154,36 @@ pub fn same_identifier(list: &ImageList, subscription: &str) -> Result<()> {
 
 /// Rules 33 (created not in the future) and 34 (not expired).
 pub fn in_date(list: &ImageList, now: OffsetDateTime) -> Result<()> {
-    if list.created > now {
+    dates_in_force(&list.identifier, list.created, list.expires, now)
+}
+
+/// Rules 33 and 34 on the dates themselves (also those stored for an unchanged list).
+pub fn dates_in_force(
+    identifier: &str,
+    created: OffsetDateTime,
+    expires: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<()> {
+    if created > now {
         return Err(Error::list(
             ListRule::CreatedInFuture,
             format!(
                 "Image list '{}' has an invalid creation date as in the future \
                  (dc:date:created {}, now {}): check this host's clock",
-                list.identifier,
-                format_date(list.created),
+                identifier,
+                format_date(created),
                 format_date(now)
             ),
         ));
     }
-    if list.expires < now {
+    if expires < now {
         return Err(Error::list(
             ListRule::Expired,
             format!(
                 "Downloaded image list '{}' has expired (dc:date:expires {}): its images \
                  are no longer endorsed; ask the publisher to re-sign it",
-                list.identifier,
-                format_date(list.expires)
+                identifier,
+                format_date(expires)
             ),
         ));
     }
