@@ -38,9 +38,12 @@ pub fn wanted_images(db: &Db) -> Result<(BTreeMap<String, Wanted>, Vec<String>)>
         };
         if let std::collections::btree_map::Entry::Vacant(slot) = lists.entry(candidate.list_id) {
             let list = db.stored_list(candidate.list_id)?;
-            let vo = ImageList::parse(&list.content).ok().and_then(|p| p.list.vo);
-            let message = String::from_utf8_lossy(&list.raw).into_owned();
-            slot.insert((message, list.raw_sha512, vo));
+            let message = db.list_message(candidate.list_id)?;
+            let vo = ImageList::parse(&message.content)
+                .ok()
+                .and_then(|p| p.list.vo);
+            let raw = String::from_utf8_lossy(&message.raw).into_owned();
+            slot.insert((raw, list.raw_sha512, vo));
         }
         let (message, msg_hash, vo) = &lists[&candidate.list_id];
         if let Some(first) = wanted.get(&candidate.image) {

@@ -174,7 +174,7 @@ fn show(ctx: &Context, references: &[String]) -> Result<()> {
                 let list = db
                     .current_list(s)?
                     .ok_or_else(|| not_imported(&s.identifier))?;
-                output::write(&list.raw)?;
+                output::write(&db.list_message(list.id)?.raw)?;
             }
             Ok(())
         }
@@ -185,7 +185,8 @@ fn show(ctx: &Context, references: &[String]) -> Result<()> {
                 let list = db
                     .current_list(s)?
                     .ok_or_else(|| not_imported(&s.identifier))?;
-                let verified = verify(&services.trust, &list.raw).map_err(|e| {
+                let message = db.list_message(list.id)?;
+                let verified = verify(&services.trust, &message.raw).map_err(|e| {
                     Error::Failed(format!(
                         "the stored list of '{}' no longer verifies: {e}",
                         s.identifier

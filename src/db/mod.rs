@@ -21,7 +21,7 @@ pub use images::{CacheCandidate, ImageDetail, ImageRecord, ImageState, ListToSto
 pub use schema::LATEST_VERSION;
 pub(crate) use subscriptions::{insert_subscription, link_in, subscription_in};
 pub use subscriptions::{
-    Link, NewImages, NewSubscription, StoredList, Subscription, SubscriptionChanges,
+    Link, ListMessage, NewImages, NewSubscription, StoredList, Subscription, SubscriptionChanges,
 };
 pub use url::DatabaseUrl;
 

@@ -128,7 +128,8 @@ CREATE INDEX event_delivery_state ON event_delivery(state);
 "#;
 
 /// Version 2: the signed message and its content (hundreds of kB each) move to their own
-/// table, so the state of 100,000 images does not walk their overflow pages.
+/// table, so the state of 100,000 images does not walk their overflow pages, and the
+/// state query gets covering indexes.
 const V2: &str = r#"
 CREATE TABLE image_list_message (
     image_list_id   INTEGER PRIMARY KEY REFERENCES image_list(id) ON DELETE CASCADE,
@@ -139,6 +140,9 @@ INSERT INTO image_list_message (image_list_id, raw, content)
     SELECT id, raw, content FROM image_list;
 ALTER TABLE image_list DROP COLUMN raw;
 ALTER TABLE image_list DROP COLUMN content;
+-- Covering indexes for the state of every image (image list, completion).
+CREATE INDEX image_record_state ON image_record(image_list_id, image_id, expires);
+CREATE INDEX image_state ON image(subscription_id, identifier, selected, refused);
 "#;
 
 /// Migrations in order; the database's `user_version` is how many have run.

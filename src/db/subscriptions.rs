@@ -76,14 +76,12 @@ fn subscription_row(row: &Row<'_>) -> rusqlite::Result<Subscription> {
     })
 }
 
-/// A stored, imported image list.
+/// A stored, imported image list (its message is read separately: `list_message`).
 #[derive(Debug, Clone)]
 pub struct StoredList {
     pub id: i64,
     pub subscription_id: i64,
-    pub raw: Vec<u8>,
     pub raw_sha512: String,
-    pub content: Vec<u8>,
     pub signer_dn: String,
     pub signer_ca: String,
     pub version: String,
@@ -91,6 +89,13 @@ pub struct StoredList {
     pub expires: String,
     pub imported: String,
     pub expired: Option<String>,
+}
+
+/// The signed message of a stored list and the content its signature covers.
+#[derive(Debug, Clone)]
+pub struct ListMessage {
+    pub raw: Vec<u8>,
+    pub content: Vec<u8>,
 }
 
 /// What a new subscription starts with.
@@ -176,25 +181,37 @@ impl Db {
     pub fn stored_list(&self, id: i64) -> Result<StoredList> {
         self.conn()
             .query_row(
-                "SELECT l.id, l.subscription_id, m.raw, l.raw_sha512, m.content, l.signer_dn, \
-                 l.signer_ca, l.version, l.created, l.expires, l.imported, l.expired \
-                 FROM image_list l JOIN image_list_message m ON m.image_list_id = l.id \
-                 WHERE l.id = ?1",
+                "SELECT id, subscription_id, raw_sha512, signer_dn, signer_ca, version, \
+                 created, expires, imported, expired FROM image_list WHERE id = ?1",
                 [id],
                 |row| {
                     Ok(StoredList {
                         id: row.get(0)?,
                         subscription_id: row.get(1)?,
-                        raw: row.get(2)?,
-                        raw_sha512: row.get(3)?,
-                        content: row.get(4)?,
-                        signer_dn: row.get(5)?,
-                        signer_ca: row.get(6)?,
-                        version: row.get(7)?,
-                        created: row.get(8)?,
-                        expires: row.get(9)?,
-                        imported: row.get(10)?,
-                        expired: row.get(11)?,
+                        raw_sha512: row.get(2)?,
+                        signer_dn: row.get(3)?,
+                        signer_ca: row.get(4)?,
+                        version: row.get(5)?,
+                        created: row.get(6)?,
+                        expires: row.get(7)?,
+                        imported: row.get(8)?,
+                        expired: row.get(9)?,
+                    })
+                },
+            )
+            .map_err(|e| self.error(e))
+    }
+
+    /// A stored list's signed message (byte for byte) and its verified content.
+    pub fn list_message(&self, list_id: i64) -> Result<ListMessage> {
+        self.conn()
+            .query_row(
+                "SELECT raw, content FROM image_list_message WHERE image_list_id = ?1",
+                [list_id],
+                |row| {
+                    Ok(ListMessage {
+                        raw: row.get(0)?,
+                        content: row.get(1)?,
                     })
                 },
             )

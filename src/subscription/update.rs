@@ -67,7 +67,7 @@ fn check_and_import(
     rules::version_not_lower(&signed.list, stored.map(|s| s.version.as_str()))?;
 
     if let Some(stored) = stored {
-        report_changed_uri(stored, &signed);
+        report_changed_uri(db, stored, &signed)?;
         if stored.version == signed.list.version {
             tracing::warn!(
                 "image list '{}' changed but kept version \"{}\": imported all the same",
@@ -128,9 +128,10 @@ fn import(db: &mut Db, subscription: &Subscription, signed: &SignedList) -> Resu
 }
 
 /// A list that moves its own `hv:uri` is reported, never followed on its own say-so.
-fn report_changed_uri(stored: &StoredList, signed: &SignedList) {
-    let Ok(old) = ImageList::parse(&stored.content) else {
-        return;
+fn report_changed_uri(db: &Db, stored: &StoredList, signed: &SignedList) -> Result<()> {
+    let message = db.list_message(stored.id)?;
+    let Ok(old) = ImageList::parse(&message.content) else {
+        return Ok(());
     };
     if old.list.uri != signed.list.uri {
         tracing::warn!(
@@ -143,6 +144,7 @@ fn report_changed_uri(stored: &StoredList, signed: &SignedList) {
             redact_url(&signed.list.uri)
         );
     }
+    Ok(())
 }
 
 /// After a failed update: the stored list stops being current when it is past its date or
@@ -162,7 +164,7 @@ fn recheck_stored(
             "it has passed its dc:date:expires",
         );
     }
-    if let Err(e) = verify(&services.trust, &stored.raw) {
+    if let Err(e) = verify(&services.trust, &db.list_message(stored.id)?.raw) {
         return withdraw(
             db,
             subscription,
