@@ -357,6 +357,52 @@ fn run(store: &TrustStore, raw: &[u8], r: &mut VerifyReport, detailed: bool) {
         }
     }
 
+    if !trust_checks(store, &cert, untrusted, &signer, r) {
+        return;
+    }
+    let mut out = Vec::new();
+    match p7.verify(
+        &empty,
+        &store.full,
+        indata.as_deref(),
+        Some(&mut out),
+        Pkcs7Flags::NOCRL,
+    ) {
+        Ok(()) => {
+            r.checks.push(Check::pass(
+                Final,
+                "openssl verify",
+                "PKCS7_verify with CRL checks on the whole chain: ok",
+            ));
+            r.content = Some(out.clone());
+            r.verified = Some(out);
+        }
+        Err(e) => {
+            let text = errstack_text(&e);
+            let err = if text.contains("digest failure") {
+                TrustError::BadSignature {
+                    subject: signer.subject.clone(),
+                    reason: "content digest mismatch: the signed content was altered".into(),
+                }
+            } else {
+                TrustError::Verification { reason: text }
+            };
+            r.checks.push(Check::fail(Final, "openssl verify", err));
+        }
+    }
+}
+
+/// Checks 3 to 6 and the chain part of 7 on the signer certificate: chain, the CRL of every
+/// CA, namespace policies, validity dates, and OpenSSL's chain verification with CRLs.
+/// False when a check failed (recorded in `r`).
+fn trust_checks(
+    store: &TrustStore,
+    cert: &X509,
+    untrusted: &openssl::stack::StackRef<X509>,
+    signer: &Signer,
+    r: &mut VerifyReport,
+) -> bool {
+    use CheckKind::*;
     // 3. Chain (no CRLs): report OpenSSL's verify error with the certificate concerned.
     let chain = match chain_check(&store.chain_only, &cert, untrusted) {
         Ok(c) => c,
@@ -367,7 +413,7 @@ fn run(store: &TrustStore, raw: &[u8], r: &mut VerifyReport, detailed: bool) {
                 "chain",
                 TrustError::Verification { reason },
             ));
-            return;
+            return false;
         }
     };
     let chain_ok = chain.error.is_none();
@@ -396,7 +442,7 @@ fn run(store: &TrustStore, raw: &[u8], r: &mut VerifyReport, detailed: bool) {
         Ok(n) => n,
         Err(e) => {
             r.checks.push(Check::fail(Final, "clock", e));
-            return;
+            return false;
         }
     };
     if chain_ok {
@@ -492,7 +538,7 @@ fn run(store: &TrustStore, raw: &[u8], r: &mut VerifyReport, detailed: bool) {
     }
 
     if r.checks.iter().any(|c| !c.ok) {
-        return;
+        return false;
     }
 
     // 7. Authoritative: OpenSSL with the full store (CRL_CHECK | CRL_CHECK_ALL, purpose
@@ -505,38 +551,9 @@ fn run(store: &TrustStore, raw: &[u8], r: &mut VerifyReport, detailed: bool) {
     {
         let err = map_verify_error(store, &signer, certs, *code, *depth, subject);
         r.checks.push(Check::fail(Final, "openssl verify", err));
-        return;
+        return false;
     }
-    let mut out = Vec::new();
-    match p7.verify(
-        &empty,
-        &store.full,
-        indata.as_deref(),
-        Some(&mut out),
-        Pkcs7Flags::NOCRL,
-    ) {
-        Ok(()) => {
-            r.checks.push(Check::pass(
-                Final,
-                "openssl verify",
-                "PKCS7_verify with CRL checks on the whole chain: ok",
-            ));
-            r.content = Some(out.clone());
-            r.verified = Some(out);
-        }
-        Err(e) => {
-            let text = errstack_text(&e);
-            let err = if text.contains("digest failure") {
-                TrustError::BadSignature {
-                    subject: signer.subject.clone(),
-                    reason: "content digest mismatch: the signed content was altered".into(),
-                }
-            } else {
-                TrustError::Verification { reason: text }
-            };
-            r.checks.push(Check::fail(Final, "openssl verify", err));
-        }
-    }
+    true
 }
 
 fn signature_only(
