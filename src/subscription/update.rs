@@ -8,7 +8,7 @@ use crate::db::{self, Db, NewImage, StoredList, Subscription};
 use crate::error::{Error, ListRule, Result};
 use crate::fetch::redact_url;
 use crate::imagelist::{parse_date, ImageList};
-use crate::trust::verify;
+use crate::trust::{verify, verify_signer};
 
 /// What an update did to a subscription that passed every rule.
 pub enum Updated {
@@ -84,8 +84,9 @@ fn check_and_import(
 }
 
 /// The same bytes as the stored list: the rules that depend on time, the trust store
-/// and the links are checked again (11, 13, 33, 34); those that depend on the bytes alone
-/// (38, 12, 31, 17) passed when the list was imported. Nothing is re-imported.
+/// and the links are checked again (11 for the signer, 13, 33, 34); those that depend on
+/// the bytes alone (the signature over them, 38, 12, 31, 17) passed when the list was
+/// imported. Nothing is re-imported.
 fn unchanged(
     db: &mut Db,
     services: &Services<'_>,
@@ -93,14 +94,14 @@ fn unchanged(
     stored: &StoredList,
     raw: &[u8],
 ) -> Result<Updated> {
-    let verified = rules::verify_signature(&services.trust, raw, &subscription.url)?;
+    let (subject, issuer) = verify_signer(&services.trust, raw).map_err(|e| {
+        Error::list(
+            ListRule::Signature,
+            format!("image list {}: {e}", redact_url(&subscription.url)),
+        )
+    })?;
     let linked = db.authorised_credentials(subscription.id)?;
-    rules::authorised(
-        &verified.signer_subject,
-        &verified.signer_issuer,
-        &linked,
-        &subscription.identifier,
-    )?;
+    rules::authorised(&subject, &issuer, &linked, &subscription.identifier)?;
     let (Some(created), Some(expires)) = (parse_date(&stored.created), parse_date(&stored.expires))
     else {
         return Err(Error::Failed(format!(

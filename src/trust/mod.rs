@@ -7,10 +7,13 @@
 pub mod dn;
 pub mod error;
 mod ffi;
+mod mime;
 pub mod policy;
 pub mod store;
 pub mod verify;
 
 pub use error::TrustError;
 pub use store::TrustStore;
-pub use verify::{inspect, verify, Check, CheckKind, Signer, VerifiedList, VerifyReport};
+pub use verify::{
+    inspect, verify, verify_signer, Check, CheckKind, Signer, VerifiedList, VerifyReport,
+};

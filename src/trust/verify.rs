@@ -163,6 +163,48 @@ pub fn verify(store: &TrustStore, raw: &[u8]) -> Result<VerifiedList, TrustError
     }
 }
 
+/// For a message whose bytes equal a list verified before (same SHA-512): the signature
+/// over those bytes holds, so only its signer is checked again — chain, the CRL of every
+/// CA, namespace policies, validity — as of now. Returns the signer's subject and issuer.
+/// Falls back on the full [`verify`] when the message cannot be read quickly.
+pub fn verify_signer(store: &TrustStore, raw: &[u8]) -> Result<(String, String), TrustError> {
+    let full = || verify(store, raw).map(|v| (v.signer_subject, v.signer_issuer));
+    let Some(p7) = super::mime::pkcs7_der(raw).and_then(|der| Pkcs7::from_der(&der).ok()) else {
+        return full();
+    };
+    let (Some(signed), Ok(empty)) = (p7.signed(), Stack::<X509>::new()) else {
+        return full();
+    };
+    let cert = match p7.signers(&empty, Pkcs7Flags::empty()) {
+        Ok(signers) if signers.len() == 1 => match signers.get(0) {
+            Some(c) => c.to_owned(),
+            None => return full(),
+        },
+        _ => return full(),
+    };
+    let epoch = OffsetDateTime::UNIX_EPOCH;
+    let signer = Signer {
+        subject: dn::oneline(cert.subject_name()),
+        issuer: dn::oneline(cert.issuer_name()),
+        serial: serial_hex(&cert),
+        not_before: to_datetime(cert.not_before()).unwrap_or(epoch),
+        not_after: to_datetime(cert.not_after()).unwrap_or(epoch),
+        certificate: cert.clone(),
+    };
+    let untrusted: &openssl::stack::StackRef<X509> = signed.certificates().unwrap_or(&empty);
+    let mut report = VerifyReport {
+        signer: None,
+        content: None,
+        checks: Vec::new(),
+        verified: None,
+    };
+    trust_checks(store, &cert, untrusted, &signer, &mut report);
+    match report.first_error() {
+        Some(e) => Err(e.clone()),
+        None => Ok((signer.subject, signer.issuer)),
+    }
+}
+
 /// `Asn1Time` → `OffsetDateTime` (UTC), through the difference with the epoch.
 pub(crate) fn to_datetime(t: &Asn1TimeRef) -> Option<OffsetDateTime> {
     let epoch = Asn1Time::from_unix(0).ok()?;

@@ -706,3 +706,32 @@ fn missing_trust_directory_is_a_clear_error() {
     env.run(&["verify", f.to_str().unwrap()])
         .failure(1, &["certs"]);
 }
+
+#[test]
+fn a_signer_revoked_after_import_withdraws_the_unchanged_list() {
+    use crate::support::pki::{self, hash_name};
+    let f = Fixture::new();
+    let p = pki();
+    // At subscription time the issuing CA's CRL does not list the signer yet.
+    let crl_path = f
+        .env
+        .path("certs")
+        .join(format!("{}.r0", hash_name(&p.issuing.cert)));
+    std::fs::write(
+        &crl_path,
+        pki::crl(&p.issuing, &[], -1, 30).to_pem().unwrap(),
+    )
+    .unwrap();
+    f.serve(
+        ListSpec::new("1")
+            .signer(&p.revoked.cert)
+            .signed_by(&p.revoked),
+    );
+    f.run(&["subscribe", "add", &f.url, "--auto-endorse"])
+        .success();
+    assert_eq!(f.images(), Fixture::image_lines([2, 2]));
+    // fetch-crl brings the CRL that revokes it: the same bytes no longer count.
+    trust_dir(&f.env, &TrustDirOptions::default());
+    f.update().failure(11, &["revoked"]);
+    assert_eq!(f.images(), Fixture::image_lines([0, 0]));
+}

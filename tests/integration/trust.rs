@@ -436,3 +436,22 @@ fn trust_store_is_shareable_across_threads() {
     assert_send_sync::<TrustStore>();
     assert_send_sync::<trust::VerifiedList>();
 }
+
+#[test]
+fn verify_signer_checks_the_signer_of_detached_and_opaque_messages() {
+    let (_dir, store) = store();
+    let p = pki::pki();
+    for detached in [true, false] {
+        let good = sign(&p.good, detached, Digest::Sha256);
+        let (subject, issuer) =
+            vmcatcher::trust::verify_signer(&store, &good).expect("good signer");
+        assert_eq!(subject, pki::GOOD_DN);
+        assert_eq!(issuer, pki::ISSUING_DN);
+        let revoked = sign(&p.revoked, detached, Digest::Sha256);
+        let e = vmcatcher::trust::verify_signer(&store, &revoked).unwrap_err();
+        assert!(matches!(e, TrustError::Revoked { .. }), "{e}");
+    }
+    // Not S/MIME at all: the full verification explains why.
+    let e = vmcatcher::trust::verify_signer(&store, b"{\"hv:imagelist\": {}}").unwrap_err();
+    assert!(matches!(e, TrustError::NotSigned { .. }), "{e}");
+}
