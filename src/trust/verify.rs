@@ -446,7 +446,7 @@ fn trust_checks(
 ) -> bool {
     use CheckKind::*;
     // 3. Chain (no CRLs): report OpenSSL's verify error with the certificate concerned.
-    let chain = match chain_check(&store.chain_only, &cert, untrusted) {
+    let chain = match chain_check(&store.chain_only, cert, untrusted) {
         Ok(c) => c,
         Err(e) => {
             let reason = errstack_text(&e);
@@ -474,7 +474,7 @@ fn trust_checks(
             ));
         }
         Some((code, depth, subject)) => {
-            let err = map_verify_error(store, &signer, &chain.certs, *code, *depth, subject);
+            let err = map_verify_error(store, signer, &chain.certs, *code, *depth, subject);
             r.checks.push(Check::fail(Chain, "chain", err));
         }
     }
@@ -585,13 +585,13 @@ fn trust_checks(
 
     // 7. Authoritative: OpenSSL with the full store (CRL_CHECK | CRL_CHECK_ALL, purpose
     // any). Message-embedded CRLs are ignored: only the trust directory's count.
-    let full = chain_check(&store.full, &cert, untrusted);
+    let full = chain_check(&store.full, cert, untrusted);
     if let Ok(ChainResult {
         error: Some((code, depth, subject)),
         certs,
     }) = &full
     {
-        let err = map_verify_error(store, &signer, certs, *code, *depth, subject);
+        let err = map_verify_error(store, signer, certs, *code, *depth, subject);
         r.checks.push(Check::fail(Final, "openssl verify", err));
         return false;
     }
