@@ -137,12 +137,7 @@ pub struct VerifiedList {
 /// Verify `raw` (S/MIME `multipart/signed` or opaque `application/pkcs7-mime`) against
 /// `store`. The first failing check becomes the error.
 pub fn verify(store: &TrustStore, raw: &[u8]) -> Result<VerifiedList, TrustError> {
-    let mut report = VerifyReport {
-        signer: None,
-        content: None,
-        checks: Vec::new(),
-        verified: None,
-    };
+    let mut report = VerifyReport::empty();
     // The reporting-only signature check is skipped: the final PKCS7_verify covers it
     // (and reports an altered content the same way), and lists are hundreds of kB.
     run(store, raw, &mut report, false);
@@ -182,26 +177,37 @@ pub fn verify_signer(store: &TrustStore, raw: &[u8]) -> Result<(String, String),
         },
         _ => return full(),
     };
-    let epoch = OffsetDateTime::UNIX_EPOCH;
-    let signer = Signer {
-        subject: dn::oneline(cert.subject_name()),
-        issuer: dn::oneline(cert.issuer_name()),
-        serial: serial_hex(&cert),
-        not_before: to_datetime(cert.not_before()).unwrap_or(epoch),
-        not_after: to_datetime(cert.not_after()).unwrap_or(epoch),
-        certificate: cert.clone(),
-    };
+    let signer = signer_of(&cert);
     let untrusted: &openssl::stack::StackRef<X509> = signed.certificates().unwrap_or(&empty);
-    let mut report = VerifyReport {
-        signer: None,
-        content: None,
-        checks: Vec::new(),
-        verified: None,
-    };
+    let mut report = VerifyReport::empty();
     trust_checks(store, &cert, untrusted, &signer, &mut report);
     match report.first_error() {
         Some(e) => Err(e.clone()),
         None => Ok((signer.subject, signer.issuer)),
+    }
+}
+
+/// The signer as reports show it.
+fn signer_of(cert: &X509) -> Signer {
+    let epoch = OffsetDateTime::UNIX_EPOCH;
+    Signer {
+        subject: dn::oneline(cert.subject_name()),
+        issuer: dn::oneline(cert.issuer_name()),
+        serial: serial_hex(cert),
+        not_before: to_datetime(cert.not_before()).unwrap_or(epoch),
+        not_after: to_datetime(cert.not_after()).unwrap_or(epoch),
+        certificate: cert.clone(),
+    }
+}
+
+impl VerifyReport {
+    fn empty() -> VerifyReport {
+        VerifyReport {
+            signer: None,
+            content: None,
+            checks: Vec::new(),
+            verified: None,
+        }
     }
 }
 
@@ -259,12 +265,7 @@ fn errstack_text(e: &ErrorStack) -> String {
 
 /// Run every check on `raw` and report each outcome.
 pub fn inspect(store: &TrustStore, raw: &[u8]) -> VerifyReport {
-    let mut r = VerifyReport {
-        signer: None,
-        content: None,
-        checks: Vec::new(),
-        verified: None,
-    };
+    let mut r = VerifyReport::empty();
     run(store, raw, &mut r, true);
     r
 }
@@ -338,15 +339,7 @@ fn run(store: &TrustStore, raw: &[u8], r: &mut VerifyReport, detailed: bool) {
         ));
         return;
     };
-    let epoch = OffsetDateTime::UNIX_EPOCH;
-    let signer = Signer {
-        subject: dn::oneline(cert.subject_name()),
-        issuer: dn::oneline(cert.issuer_name()),
-        serial: serial_hex(&cert),
-        not_before: to_datetime(cert.not_before()).unwrap_or(epoch),
-        not_after: to_datetime(cert.not_after()).unwrap_or(epoch),
-        certificate: cert.clone(),
-    };
+    let signer = signer_of(&cert);
     r.checks.push(Check::pass(
         Format,
         "format",
