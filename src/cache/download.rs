@@ -88,6 +88,7 @@ pub(crate) fn run(
         human_bytes(total),
         threads
     );
+    run.reporter.begin(jobs.len(), total);
     let workers = Workers {
         services: run.services,
         events: run.events,
@@ -106,6 +107,7 @@ pub(crate) fn run(
             });
         }
     });
+    run.reporter.finish();
     Ok(())
 }
 

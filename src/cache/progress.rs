@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -11,7 +12,7 @@ use super::transfer::Progress;
 /// Chooses between bars and log lines once per run.
 pub struct Reporter {
     bars: Option<MultiProgress>,
-    overall: Option<ProgressBar>,
+    overall: OnceLock<ProgressBar>,
 }
 
 impl Reporter {
@@ -21,32 +22,26 @@ impl Reporter {
             .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
         Reporter {
             bars,
-            overall: None,
+            overall: OnceLock::new(),
         }
     }
 
-    /// A reporter that never draws (tests, `-q`).
-    pub fn plain() -> Reporter {
-        Reporter {
-            bars: None,
-            overall: None,
-        }
-    }
-
-    /// Starts the overall bar for `total` bytes in `count` images.
-    pub fn begin(&mut self, count: usize, total: u64) {
+    /// Shows the overall bar: `total` bytes in `count` images.
+    pub fn begin(&self, count: usize, total: u64) {
         if let Some(bars) = &self.bars {
-            let bar = bars.add(ProgressBar::new(total));
-            bar.set_style(style(
-                "{prefix:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-            ));
+            let bar = self.overall.get_or_init(|| {
+                let bar = bars.add(ProgressBar::new(total));
+                bar.set_style(style(
+                    "{prefix:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                ));
+                bar
+            });
             bar.set_prefix(format!("{count} image(s)"));
-            self.overall = Some(bar);
         }
     }
 
     pub fn finish(&self) {
-        if let Some(bar) = &self.overall {
+        if let Some(bar) = self.overall.get() {
             bar.finish_and_clear();
         }
     }
@@ -64,7 +59,7 @@ impl Reporter {
         ImageProgress {
             id: id.to_string(),
             bar,
-            overall: self.overall.clone(),
+            overall: self.overall.get().cloned(),
             started: Instant::now(),
             received: AtomicU64::new(0),
         }
