@@ -35,7 +35,7 @@ pub fn init(options: &LogOptions<'_>) {
     let stderr_is_terminal = std::io::stderr().is_terminal();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| LogWriter)
         .with_target(false);
     let result = if options.json {
         builder.json().try_init()
@@ -49,4 +49,18 @@ pub fn init(options: &LogOptions<'_>) {
         }
     };
     let _ = result; // already installed (tests calling run twice): keep the first
+}
+
+/// Stderr for log lines, routed around the progress bars when they are drawn.
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        crate::cache::write_log(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -30,7 +30,7 @@ use crate::events::{EventSink, EventType};
 use crate::subscription::Services;
 use index::CacheIndex;
 
-pub use progress::Reporter;
+pub use progress::{write_log, Reporter};
 
 /// The three directories of the cache.
 #[derive(Debug, Clone)]

@@ -9,6 +9,19 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::transfer::Progress;
 
+/// The bars of this run, for the log writer: see [`write_log`].
+static ACTIVE_BARS: OnceLock<MultiProgress> = OnceLock::new();
+
+/// Writes a log line to stderr; while bars are drawn, above them rather than through them.
+pub fn write_log(line: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let write = || std::io::stderr().lock().write_all(line);
+    match ACTIVE_BARS.get() {
+        Some(bars) => bars.suspend(write),
+        None => write(),
+    }
+}
+
 /// Chooses between bars and log lines once per run.
 pub struct Reporter {
     bars: Option<MultiProgress>,
@@ -18,8 +31,12 @@ pub struct Reporter {
 impl Reporter {
     /// Bars when stderr is a terminal and the log is not wanted quiet, else log lines.
     pub fn new(show_bars: bool) -> Reporter {
-        let bars = (show_bars && std::io::stderr().is_terminal())
-            .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        let bars = (show_bars && std::io::stderr().is_terminal()).then(|| {
+            let bars = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+            // Log lines are written above the bars instead of through them.
+            let _ = ACTIVE_BARS.set(bars.clone());
+            bars
+        });
         Reporter {
             bars,
             overall: OnceLock::new(),
