@@ -724,6 +724,28 @@ mod tests {
     }
 
     #[test]
+    fn the_cache_directories_must_differ() {
+        let err = Config::load(
+            &Overrides::default(),
+            &env(
+                &[
+                    ("VMCATCHER_CONFIG", "/dev/null"),
+                    ("VMCATCHER_CACHE_DIR_CACHE", "/srv/c"),
+                    ("VMCATCHER_CACHE_DIR_DOWNLOAD", "/srv/c"),
+                ],
+                true,
+            ),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("cache.dir") && text.contains("cache.partial_dir"),
+            "{text}"
+        );
+        assert!(text.contains("give each its own directory"), "{text}");
+    }
+
+    #[test]
     fn subscribe_command_defaults_to_the_cache_command() {
         let c = load(&[("VMCATCHER_CACHE_EVENT", "handler")], true);
         assert_eq!(c.events.subscribe_command.value, "handler");

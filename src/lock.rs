@@ -14,13 +14,6 @@ use crate::error::{Error, Result};
 #[derive(Debug)]
 pub struct RunLock {
     _file: File,
-    path: PathBuf,
-}
-
-impl RunLock {
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
 }
 
 /// The lock file of a database: `<database>.lock`.
@@ -75,7 +68,7 @@ pub fn acquire(database: &Path, timeout: Duration) -> Result<RunLock> {
         .and_then(|()| file.seek(SeekFrom::Start(0)))
         .and_then(|_| writeln!(file, "{}", std::process::id()))
         .and_then(|()| file.flush());
-    Ok(RunLock { _file: file, path })
+    Ok(RunLock { _file: file })
 }
 
 fn holder(file: &mut File) -> String {

@@ -20,7 +20,7 @@ pub fn run(ctx: &Context, cmd: EventsCommand) -> Result<()> {
                 None
             };
             let db = ctx.open_db()?;
-            let deliveries = crate::events::list(&db, state)?;
+            let deliveries = db.deliveries(state)?;
             match format {
                 Format::Json => output::json(&deliveries),
                 _ => output::write(

@@ -12,7 +12,7 @@ use super::hooks::{discover, Discovery};
 use super::runner::{self, Program};
 use super::{EventSink, EventType};
 use crate::config::Config;
-use crate::db::journal::{Delivery, NewEvent, DELIVERED, FAILED, PENDING};
+use crate::db::journal::{NewEvent, DELIVERED, FAILED, PENDING};
 use crate::db::Db;
 use crate::error::Result;
 
@@ -167,10 +167,6 @@ impl Dispatcher {
             }
         }
     }
-
-    pub fn hooks(&self) -> &Discovery {
-        &self.hooks
-    }
 }
 
 impl EventSink for Dispatcher {
@@ -215,9 +211,4 @@ impl EventSink for Dispatcher {
             }
         }
     }
-}
-
-/// Journal rows for `events list`.
-pub fn list(db: &Db, state: Option<&str>) -> Result<Vec<Delivery>> {
-    db.deliveries(state)
 }

@@ -8,7 +8,7 @@ mod runner;
 
 use std::fmt;
 
-pub use dispatch::{list, Dispatcher};
+pub use dispatch::Dispatcher;
 pub use environment::{event_variables, CacheVariables};
 
 use serde_json::{Map, Value};

@@ -100,6 +100,21 @@ pub fn verify_signature(store: &TrustStore, raw: &[u8], source: &str) -> Result<
     })
 }
 
+/// Rule 11 for bytes equal to a list verified before: the signer is checked again (chain,
+/// CRLs, namespace, validity); returns its subject and issuer.
+pub fn verify_same_signer(
+    store: &TrustStore,
+    raw: &[u8],
+    source: &str,
+) -> Result<(String, String)> {
+    crate::trust::verify_signer(store, raw).map_err(|e| {
+        Error::list(
+            ListRule::Signature,
+            format!("image list {}: {e}", redact_url(source)),
+        )
+    })
+}
+
 /// Rule 13: the signer is a credential of an endorser linked to the subscription.
 /// Returns that endorser's identifier.
 pub fn authorised(

@@ -8,7 +8,7 @@ use crate::db::{self, Db, NewImage, StoredList, Subscription};
 use crate::error::{Error, ListRule, Result};
 use crate::fetch::redact_url;
 use crate::imagelist::{parse_date, ImageList};
-use crate::trust::{verify, verify_signer};
+use crate::trust::verify;
 
 /// What an update did to a subscription that passed every rule.
 pub enum Updated {
@@ -94,12 +94,7 @@ fn unchanged(
     stored: &StoredList,
     raw: &[u8],
 ) -> Result<Updated> {
-    let (subject, issuer) = verify_signer(&services.trust, raw).map_err(|e| {
-        Error::list(
-            ListRule::Signature,
-            format!("image list {}: {e}", redact_url(&subscription.url)),
-        )
-    })?;
+    let (subject, issuer) = rules::verify_same_signer(&services.trust, raw, &subscription.url)?;
     let linked = db.authorised_credentials(subscription.id)?;
     rules::authorised(&subject, &issuer, &linked, &subscription.identifier)?;
     let (Some(created), Some(expires)) = (parse_date(&stored.created), parse_date(&stored.expires))
