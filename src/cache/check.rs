@@ -2,17 +2,24 @@
 //! is moved to expired with the Expire events (the original deleted it silently) and the
 //! next download fetches it again.
 
-use super::entry;
+use super::entry::{self, Known};
 use super::expire::expire_entry;
 use super::hash::sha512_files;
 use super::{Outcome, State};
 use crate::error::Result;
 use crate::events::EventSink;
 
-pub(crate) fn run(state: &mut State, events: &dyn EventSink, outcome: &mut Outcome) -> Result<()> {
+/// Foreign entries are not checked: a file the database has no say on is not moved.
+pub(crate) fn run(
+    state: &mut State,
+    known: &Known,
+    events: &dyn EventSink,
+    outcome: &mut Outcome,
+) -> Result<()> {
     let entries: Vec<(String, Option<u64>, Option<String>, std::path::PathBuf)> = state
         .cache
         .iter()
+        .filter(|(key, e)| known.knows(key, e))
         .map(|(key, e)| {
             let filename = entry::text(e, "filename").unwrap_or(key);
             (

@@ -118,6 +118,21 @@ fn index_entry(
     entry
 }
 
+/// What the database knows of the images in an index: the rest are foreign.
+pub struct Known(pub std::collections::HashSet<(String, String)>);
+
+impl Known {
+    /// Whether the database has a say on this index entry's image. An entry without its
+    /// list's identifier (an old index) is known when any subscription has the image.
+    pub fn knows(&self, key: &str, e: &Map<String, Value>) -> bool {
+        let image = text(e, "dc:identifier").unwrap_or(key);
+        match text(e, "hv:imagelist.dc:identifier") {
+            Some(list) => self.0.contains(&(list.to_string(), image.to_string())),
+            None => self.0.iter().any(|(_, i)| i == image),
+        }
+    }
+}
+
 /// A string field of an index entry.
 pub fn text<'a>(entry: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     entry.get(key).and_then(Value::as_str)

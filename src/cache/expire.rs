@@ -6,16 +6,18 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
-use super::entry::{self, Wanted};
+use super::entry::{self, Known, Wanted};
 use super::{index, move_file, Outcome, State};
 use crate::error::{Error, Result};
 use crate::events::{EventSink, EventType};
 
-/// Expires every cache entry no longer wanted as it is; refreshes the metadata of those
-/// still wanted whose list changed.
+/// Expires every cache entry the database knows and no longer wants as it is; refreshes
+/// the metadata of those still wanted whose list changed. Foreign entries (images the
+/// database has never heard of) stay where they are.
 pub(crate) fn run(
     state: &mut State,
     wanted: &BTreeMap<String, Wanted>,
+    known: &Known,
     events: &dyn EventSink,
     outcome: &mut Outcome,
 ) -> Result<()> {
@@ -28,6 +30,7 @@ pub(crate) fn run(
             .unwrap_or(&key)
             .to_string();
         let reason = match wanted.get(&id) {
+            None if !known.knows(&key, &current) => continue, // foreign: reported by the run
             None => Some("it is no longer subscribed or no longer in a current, valid list"),
             Some(w) if entry::text(&current, "sha512") != Some(w.sha512.as_str()) => {
                 Some("its checksum changed in the current list")

@@ -133,8 +133,22 @@ pub struct CacheRun<'a> {
 impl CacheRun<'_> {
     /// Runs the chosen steps; image failures are counted, not returned as errors.
     pub fn run(&self, actions: Actions) -> Result<Outcome> {
+        let known = entry::Known(self.db.known_images()?);
+        if known.0.is_empty() {
+            // An empty database (a typo in --database, a fresh file) must not empty a
+            // cache that another database filled.
+            tracing::warn!(
+                "database {} has no subscriptions: the cache in {} is left as it is \
+                 (nothing expired, nothing downloaded); add one with 'vmcatcher subscribe \
+                 add', or check --database and VMCATCHER_RDBMS",
+                self.db.path().display(),
+                self.dirs.cache.display()
+            );
+            return Ok(Outcome::default());
+        }
         self.dirs.create()?;
         let mut state = State::load(&self.dirs)?;
+        report_foreign(&state, &known, self.db.path());
         let (wanted, clashes) = entry::wanted_images(self.db)?;
         let mut outcome = Outcome {
             failed: clashes.len(),
@@ -146,14 +160,14 @@ impl CacheRun<'_> {
         let config = self.services.config;
         self.events.emit(EventType::ProcessPrefix, &Map::new());
         if actions.expire {
-            expire::run(&mut state, &wanted, self.events, &mut outcome)?;
+            expire::run(&mut state, &wanted, &known, self.events, &mut outcome)?;
             let days = config.cache.expired_retention_days.value;
             if days > 0 {
                 expire::prune(&mut state, days)?;
             }
         }
         if actions.check {
-            check::run(&mut state, self.events, &mut outcome)?;
+            check::run(&mut state, &known, self.events, &mut outcome)?;
         }
         if actions.download {
             download::run(self, &mut state, &wanted, &mut outcome)?;
@@ -161,6 +175,25 @@ impl CacheRun<'_> {
         report_unknown_files(&state);
         self.events.emit(EventType::ProcessPostfix, &Map::new());
         Ok(outcome)
+    }
+}
+
+/// Index entries of images the database does not know: left in place, reported once.
+fn report_foreign(state: &State, known: &entry::Known, database: &Path) {
+    let foreign: Vec<&str> = state
+        .cache
+        .iter()
+        .filter(|(key, e)| !known.knows(key, e))
+        .map(|(key, e)| entry::text(e, "dc:identifier").unwrap_or(key))
+        .collect();
+    if !foreign.is_empty() {
+        tracing::warn!(
+            "{} cached image(s) unknown to database {} left in place (foreign: another \
+             database's or a restored backup's; never expired, no events): {}",
+            foreign.len(),
+            database.display(),
+            foreign.join(", ")
+        );
     }
 }
 

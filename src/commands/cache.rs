@@ -100,7 +100,7 @@ pub fn finish(outcome: &cache::Outcome) -> Result<()> {
 /// `id<TAB>size<TAB>subscription<TAB>state<TAB>path`.
 fn list(ctx: &Context) -> Result<()> {
     let format = ctx.record_format()?;
-    let db = ctx.open_db()?;
+    let db = ctx.read_db()?;
     let images = cache::list(&db, &CacheDirs::from_config(&ctx.config))?;
     match format {
         Format::Json => output::json(&images),

@@ -72,7 +72,7 @@ fn create(ctx: &Context, id: &str, dns: Vec<String>, cas: Vec<String>) -> Result
             )));
         }
     }
-    let created = ctx.open_db()?.add_endorser(id, &credentials)?;
+    let created = ctx.create_db()?.add_endorser(id, &credentials)?;
     if created {
         tracing::info!(
             "created endorser '{id}' with {} credential(s)",
@@ -90,7 +90,7 @@ fn create(ctx: &Context, id: &str, dns: Vec<String>, cas: Vec<String>) -> Result
 /// The original's listing: one line per credential, each field single-quoted.
 fn list(ctx: &Context) -> Result<()> {
     let format = ctx.record_format()?;
-    let endorsers = ctx.open_db()?.endorsers()?;
+    let endorsers = ctx.read_db()?.endorsers()?;
     match format {
         Format::Json => output::json(&endorsers),
         _ => output::write(
@@ -114,7 +114,7 @@ fn list(ctx: &Context) -> Result<()> {
 /// The original's links listing: 'endorser' 'subscription' 'True'.
 fn links(ctx: &Context) -> Result<()> {
     let format = ctx.record_format()?;
-    let links = ctx.open_db()?.links()?;
+    let links = ctx.read_db()?.links()?;
     match format {
         Format::Json => output::json(&links),
         _ => output::write(
@@ -135,7 +135,7 @@ fn links(ctx: &Context) -> Result<()> {
 /// The endorser block, then the block of every subscription it may sign.
 fn show(ctx: &Context, id: &str) -> Result<()> {
     let format = ctx.record_format()?;
-    let db = ctx.open_db()?;
+    let db = ctx.read_db()?;
     let endorser = db.endorser(id)?;
     let subscriptions = db
         .endorser_subscriptions(id)?

@@ -19,7 +19,7 @@ pub fn run(ctx: &Context, cmd: EventsCommand) -> Result<()> {
             } else {
                 None
             };
-            let db = ctx.open_db()?;
+            let db = ctx.read_db()?;
             let deliveries = db.deliveries(state)?;
             match format {
                 Format::Json => output::json(&deliveries),

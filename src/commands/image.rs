@@ -19,7 +19,7 @@ pub fn run(ctx: &Context, cmd: ImageCommand) -> Result<()> {
 /// `id<TAB>state<TAB>subscription`, no header (the original's listing).
 fn list(ctx: &Context, subscription: Option<&str>) -> Result<()> {
     let format = ctx.record_format()?;
-    let db = ctx.open_db()?;
+    let db = ctx.read_db()?;
     let filter = subscription
         .map(|r| db.find_subscription(r).map(|s| s.id))
         .transpose()?;
@@ -78,7 +78,7 @@ fn select(ctx: &Context, selection: &ImageSelection, selected: bool) -> Result<(
 
 fn show(ctx: &Context, references: &[String]) -> Result<()> {
     let format = ctx.record_format()?;
-    let db = ctx.open_db()?;
+    let db = ctx.read_db()?;
     let mut images = Vec::new();
     for reference in references {
         images.extend(db.find_images(reference)?);

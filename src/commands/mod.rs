@@ -12,7 +12,7 @@ mod verify;
 
 use crate::cli::{Cli, Command, Format};
 use crate::config::{Config, Environment, Source};
-use crate::db::Db;
+use crate::db::{Access, Db};
 use crate::error::{Error, Result};
 use crate::fetch::{Fetcher, ProxyConfig};
 use crate::subscription::Services;
@@ -25,8 +25,24 @@ pub struct Context {
 }
 
 impl Context {
-    /// Opens the configured database, saying so when it is the built-in default.
+    /// Opens the configured database, which must exist, for changes.
     pub fn open_db(&self) -> Result<Db> {
+        self.database(Access::Write)
+    }
+
+    /// Opens the configured database read-only; it must exist.
+    pub fn read_db(&self) -> Result<Db> {
+        self.database(Access::Read)
+    }
+
+    /// Opens the configured database, creating it when missing (`subscribe add`,
+    /// `endorser create`).
+    pub fn create_db(&self) -> Result<Db> {
+        self.database(Access::Create)
+    }
+
+    /// Opens the configured database, saying so when it is the built-in default.
+    fn database(&self, access: Access) -> Result<Db> {
         let database = &self.config.database;
         if database.source == Source::Default {
             tracing::info!(
@@ -34,7 +50,7 @@ impl Context {
                 database.value.path.display()
             );
         }
-        Db::open(&database.value.path)
+        Db::open_with(&database.value.path, access)
     }
 
     /// Loads the trust directory and bundles what fetching and verifying lists needs.

@@ -97,7 +97,7 @@ fn add(
     settings: &SubscriptionSettings,
 ) -> Result<()> {
     let password = settings.password()?;
-    let mut db = ctx.open_db()?;
+    let mut db = ctx.create_db()?;
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
     let added = subscription::add(
@@ -131,7 +131,7 @@ fn add(
 /// The original's listing: identifier, authorised, trust anchor, URL.
 fn list(ctx: &Context) -> Result<()> {
     let format = ctx.record_format()?;
-    let db = ctx.open_db()?;
+    let db = ctx.read_db()?;
     let subscriptions = db.subscriptions()?;
     match format {
         Format::Json => {
@@ -155,7 +155,7 @@ fn list(ctx: &Context) -> Result<()> {
 }
 
 fn show(ctx: &Context, references: &[String]) -> Result<()> {
-    let db = ctx.open_db()?;
+    let db = ctx.read_db()?;
     let subscriptions = db.find_subscriptions(references)?;
     match ctx.format {
         Format::Lines => {

@@ -16,9 +16,6 @@ pub fn run(ctx: &Context) -> Result<()> {
     let services = ctx.services(&fetcher)?;
     let events = ctx.start_events(&db, true)?;
     let subscriptions = db.subscriptions()?;
-    if subscriptions.is_empty() {
-        tracing::warn!("no subscriptions: add one with 'vmcatcher subscribe add'");
-    }
     let subscription_failure = update_all(&mut db, &services, &events, &subscriptions);
     let outcome = run_cache(
         ctx,

@@ -305,6 +305,27 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Every (subscription identifier, image identifier) the database has a say on: its
+    /// image rows, refused ones included, and the images of deleted subscriptions. A
+    /// cached image outside this set is foreign and never expired.
+    pub fn known_images(&self) -> Result<std::collections::HashSet<(String, String)>> {
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT s.identifier, i.identifier FROM image i \
+                 JOIN subscription s ON s.id = i.subscription_id \
+                 UNION SELECT subscription, image FROM dropped_image",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))
+    }
+}
+
 /// Stores a list as the subscription's current one and registers its images; returns the
 /// images seen for the first time. `first` is the import of `subscribe add`, where every
 /// image is registered whatever the policy.

@@ -36,12 +36,31 @@ pub struct Db {
     path: PathBuf,
 }
 
+/// How a command needs the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Commands that add the first content (`subscribe add`, `endorser create`): a missing
+    /// database is created.
+    Create,
+    /// Commands that change what exists: the database must exist.
+    Write,
+    /// Commands that only read: the database must exist and is opened read-only, so a
+    /// read-only file or file system, or another user's database, is enough.
+    Read,
+}
+
 impl Db {
     /// Opens (creating when missing) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Db> {
+        Db::open_with(path, Access::Create)
+    }
+
+    /// Opens the database at `path` for `access`.
     ///
     /// A new database file is created 0600 because it may hold HTTP passwords; a missing
-    /// parent directory is created 0700.
-    pub fn open(path: &Path) -> Result<Db> {
+    /// parent directory is created 0700. Without `Access::Create` a missing database is an
+    /// error: a typo in `--database` must not quietly start an empty database.
+    pub fn open_with(path: &Path, access: Access) -> Result<Db> {
         let fail = |message: String| Error::Database {
             path: path.to_path_buf(),
             message,
@@ -50,6 +69,16 @@ impl Db {
             return Err(fail(
                 "is a directory: give the path of a database file, e.g. <dir>/vmcatcher.db".into(),
             ));
+        }
+        if access != Access::Create && !path.exists() {
+            return Err(Error::NotFound(format!(
+                "database {} does not exist: create one with 'vmcatcher subscribe add', or check \
+                 --database and VMCATCHER_RDBMS",
+                path.display()
+            )));
+        }
+        if access == Access::Read {
+            return Db::open_read_only(path);
         }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             if !parent.exists() {
@@ -96,6 +125,40 @@ impl Db {
         .map_err(|e| fail(format!("cannot open: {e}; check its permissions")))?;
         configure(&conn).map_err(|e| fail(describe(&e)))?;
         schema::migrate(&mut conn).map_err(fail)?;
+        Ok(Db {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing database read-only. When SQLite cannot set up WAL shared memory
+    /// (a read-only directory, another user's database), the file is read as immutable: a
+    /// listing may then miss a write in progress, which is harmless for a reader.
+    fn open_read_only(path: &Path) -> Result<Db> {
+        let fail = |message: String| Error::Database {
+            path: path.to_path_buf(),
+            message,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let probe = |conn: &Connection| -> rusqlite::Result<()> {
+            conn.busy_timeout(BUSY_TIMEOUT)?;
+            conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+        };
+        let conn = match Connection::open_with_flags(path, flags) {
+            Ok(conn) if probe(&conn).is_ok() => conn,
+            _ => {
+                let uri = ::url::Url::from_file_path(path)
+                    .map_err(|()| fail("is not an absolute path".into()))?;
+                let conn = Connection::open_with_flags(
+                    format!("{uri}?immutable=1"),
+                    flags | OpenFlags::SQLITE_OPEN_URI,
+                )
+                .map_err(|e| fail(format!("cannot open: {e}; check its permissions")))?;
+                probe(&conn).map_err(|e| fail(describe(&e)))?;
+                conn
+            }
+        };
+        schema::check_current(&conn).map_err(fail)?;
         Ok(Db {
             conn,
             path: path.to_path_buf(),

@@ -145,8 +145,43 @@ CREATE INDEX image_record_state ON image_record(image_list_id, image_id, expires
 CREATE INDEX image_state ON image(subscription_id, identifier, selected, refused);
 "#;
 
+/// Version 3: what "do no harm" needs to remember between runs.
+const V3: &str = r#"
+-- Images of a deleted subscription: the administrator decided to drop them, so the cache
+-- expires them although no image row is left. Any other image the database does not know
+-- is foreign (another database's, a restored backup's) and is never expired.
+CREATE TABLE dropped_image (
+    subscription    TEXT NOT NULL,          -- the list's dc:identifier
+    image           TEXT NOT NULL,          -- the image's dc:identifier
+    dropped         TEXT NOT NULL,
+    PRIMARY KEY (subscription, image)
+);
+
+-- A cache change (a file moving into or out of the cache) decided and journaled with its
+-- events before any file moves: the outbox. A run that dies half way finishes it next
+-- time; its held events (operation_id set) are delivered once it is done.
+CREATE TABLE cache_operation (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT NOT NULL CHECK (kind IN ('expire', 'available')),
+    image           TEXT NOT NULL,          -- the key in the source directory's index
+    source          TEXT NOT NULL,          -- file name in the source directory
+    target          TEXT NOT NULL,          -- file name in the target directory
+    entry           TEXT NOT NULL,          -- the target index entry (JSON)
+    created         TEXT NOT NULL
+);
+ALTER TABLE event ADD COLUMN operation_id INTEGER
+    REFERENCES cache_operation(id) ON DELETE SET NULL;
+CREATE INDEX event_operation ON event(operation_id);
+
+-- Since when a CA's CRL has been missing or expired, for trust.crl_grace.
+CREATE TABLE crl_problem (
+    ca              TEXT PRIMARY KEY,       -- the CA's one-line subject
+    first_seen      TEXT NOT NULL
+);
+"#;
+
 /// Migrations in order; the database's `user_version` is how many have run.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this binary writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -183,6 +218,34 @@ pub fn migrate(conn: &mut Connection) -> Result<(), String> {
         tx.commit().map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// For a read-only connection, which cannot migrate: the schema must be this binary's.
+pub fn check_current(conn: &Connection) -> Result<(), String> {
+    let version = user_version(conn)?;
+    if version == 0 && has_original_tables(conn)? {
+        return Err(
+            "was created by the original Python vmcatcher (tables subscriptionAuth, \
+             ImageDefinition): it cannot be read as it is"
+                .to_string(),
+        );
+    }
+    match version {
+        0 => Err(
+            "is empty (no vmcatcher schema): create one with 'vmcatcher subscribe add', \
+                  or check --database and VMCATCHER_RDBMS"
+                .to_string(),
+        ),
+        v if v > LATEST_VERSION => Err(format!(
+            "schema version {v} is newer than this vmcatcher knows ({LATEST_VERSION}): \
+             upgrade vmcatcher"
+        )),
+        v if v < LATEST_VERSION => Err(format!(
+            "schema version {v} is older than this vmcatcher's ({LATEST_VERSION}): run a command \
+             that writes, such as 'vmcatcher subscribe update', to upgrade it first"
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn user_version(conn: &Connection) -> Result<i64, String> {

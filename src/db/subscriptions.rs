@@ -2,7 +2,7 @@
 
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
-use super::{sql, Credential, Db};
+use super::{now_text, sql, Credential, Db};
 use crate::error::{Error, Result};
 use crate::fetch::TlsAnchors;
 
@@ -366,6 +366,15 @@ impl Db {
             tx.execute(
                 "UPDATE subscription SET current_list_id = NULL WHERE id = ?1",
                 [id],
+            )
+            .map_err(sql)?;
+            // Its images are dropped by decision: remember them so the cache still
+            // expires them (an image nobody knows is left alone).
+            tx.execute(
+                "INSERT OR REPLACE INTO dropped_image (subscription, image, dropped) \
+                 SELECT s.identifier, i.identifier, ?2 FROM image i \
+                 JOIN subscription s ON s.id = i.subscription_id WHERE s.id = ?1",
+                params![id, now_text()],
             )
             .map_err(sql)?;
             tx.execute("DELETE FROM subscription WHERE id = ?1", [id])

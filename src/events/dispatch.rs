@@ -13,7 +13,7 @@ use super::runner::{self, Program};
 use super::{EventSink, EventType};
 use crate::config::Config;
 use crate::db::journal::{NewEvent, DELIVERED, FAILED, PENDING};
-use crate::db::Db;
+use crate::db::{Access, Db};
 use crate::error::Result;
 
 /// Handler names in the journal: the shell command is `sh -c <command>`, a hook its name.
@@ -41,7 +41,7 @@ impl Dispatcher {
         let events = &config.events;
         let path = std::env::var("PATH").ok();
         Ok(Dispatcher {
-            journal: Mutex::new(Db::open(database)?),
+            journal: Mutex::new(Db::open_with(database, Access::Write)?),
             session: crate::subscription::random_uuid(),
             cache,
             command: events.command.value.clone(),

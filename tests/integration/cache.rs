@@ -8,77 +8,7 @@ use crate::support::lists::{image, trust_dir, ListSpec, IMAGE_A, IMAGE_B, LIST_I
 use crate::support::pki::TrustDirOptions;
 use crate::support::{Run, TestEnv};
 
-const A: &[u8] = b"the contents of image a, a small but real disk image";
-
-fn b_contents() -> Vec<u8> {
-    (0..300_000u32).flat_map(|i| i.to_le_bytes()).collect()
-}
-
-struct Fixture {
-    env: TestEnv,
-    server: TestServer,
-}
-
-impl Fixture {
-    /// Subscribed to a list of two images served by the test server; nothing selected.
-    fn new() -> Fixture {
-        Fixture::with_routes(Route::ok(A), Route::ok(b_contents()))
-    }
-
-    fn with_routes(a: Route, b: Route) -> Fixture {
-        let mut env = TestEnv::new();
-        trust_dir(&env, &TrustDirOptions::default());
-        env.set("VMCATCHER_CACHE_DIR_CACHE", env.path("cache/endorsed"));
-        env.set("VMCATCHER_CACHE_DIR_DOWNLOAD", env.path("cache/partial"));
-        env.set("VMCATCHER_CACHE_DIR_EXPIRE", env.path("cache/expired"));
-        let server = TestServer::http();
-        server.route("/a", a);
-        server.route("/b", b);
-        let f = Fixture { env, server };
-        f.serve_list("1", A, &b_contents());
-        f.run(&["subscribe", "add", &f.server.url("/list"), "--auto-endorse"])
-            .success();
-        f
-    }
-
-    fn serve_list(&self, version: &str, a: &[u8], b: &[u8]) {
-        let mut spec = ListSpec::new(version);
-        spec.images = vec![
-            image(IMAGE_A, a, &self.server.url("/a")),
-            image(IMAGE_B, b, &self.server.url("/b")),
-        ];
-        self.server.route("/list", Route::ok(spec.signed()));
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        self.env.run(args)
-    }
-
-    fn dir(&self, name: &str) -> PathBuf {
-        self.env.path(&format!("cache/{name}"))
-    }
-
-    fn index(&self, name: &str) -> serde_json::Value {
-        let text = std::fs::read_to_string(self.dir(name).join("cache.index")).expect("index");
-        serde_json::from_str(&text).expect("index is JSON")
-    }
-
-    fn files(&self, name: &str) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(self.dir(name))
-            .map(|d| {
-                d.flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        v.sort();
-        v
-    }
-
-    fn requests(&self, path: &str) -> usize {
-        self.server.requests_to(path).len()
-    }
-}
+use crate::support::site::{b_contents, Site as Fixture, A};
 
 #[test]
 fn a_good_download_lands_with_a_complete_index_entry() {

@@ -88,6 +88,7 @@ fn global_flags_work_after_the_subcommand() {
 #[test]
 fn invalid_output_format_is_a_usage_error() {
     let mut env = TestEnv::new();
+    env.init_db();
     env.run(&["endorser", "list", "-f", "yaml"])
         .failure(2, &["yaml"]);
     env.set("VMCATCHER_OUTPUT_FORMAT", "xml");

@@ -8,8 +8,22 @@ use crate::support::TestEnv;
 fn new_database_is_private_and_migrated() {
     let env = TestEnv::new();
     let db = env.path("sub/dir/new.db");
+    // Only the commands that add the first content create the database.
     env.run(&["-d", db.to_str().unwrap(), "endorser", "list"])
-        .success();
+        .failure(1, &["does not exist"]);
+    assert!(!db.exists());
+    env.run(&[
+        "-d",
+        db.to_str().unwrap(),
+        "endorser",
+        "create",
+        "x",
+        "--dn",
+        "/CN=x",
+        "--ca",
+        "/CN=ca",
+    ])
+    .success();
     let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -26,7 +40,7 @@ fn new_database_is_private_and_migrated() {
 #[test]
 fn schema_from_the_future_is_refused() {
     let env = TestEnv::new();
-    env.run(&["endorser", "list"]).success();
+    env.init_db();
     {
         let conn = rusqlite::Connection::open(env.db_path()).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
@@ -47,7 +61,18 @@ fn database_that_cannot_be_written_is_a_clear_error() {
     // A regular file where a directory should be: fails even for root.
     env.write("blocker", "not a directory");
     let db = env.path("blocker/vmcatcher.db");
-    let run = env.run(&["-d", db.to_str().unwrap(), "endorser", "list"]);
+    let create = [
+        "-d",
+        db.to_str().unwrap(),
+        "endorser",
+        "create",
+        "x",
+        "--dn",
+        "/CN=x",
+        "--ca",
+        "/CN=ca",
+    ];
+    let run = env.run(&create);
     run.failure(1, &[db.to_str().unwrap(), "not a directory"]);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 

@@ -89,6 +89,7 @@ fn duplicate_credential_is_refused_and_nothing_changes() {
 #[test]
 fn unknown_endorser_errors() {
     let env = TestEnv::new();
+    env.init_db();
     env.run(&["endorser", "show", "nobody"])
         .failure(1, &["endorser 'nobody' does not exist", "endorser list"]);
     env.run(&["endorser", "delete", "nobody"])

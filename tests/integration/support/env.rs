@@ -125,6 +125,16 @@ impl TestEnv {
         }
     }
 
+    /// Creates the empty, migrated database that read-only commands need.
+    pub fn init_db(&self) -> &Self {
+        self.init_db_at(&self.db_path())
+    }
+
+    pub fn init_db_at(&self, path: &Path) -> &Self {
+        vmcatcher::db::Db::open(path).expect("create the test database");
+        self
+    }
+
     pub fn root(&self) -> &Path {
         self.dir.path()
     }

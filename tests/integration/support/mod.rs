@@ -3,5 +3,6 @@ pub mod env;
 pub mod http;
 pub mod lists;
 pub mod pki;
+pub mod site;
 
 pub use env::{Run, TestEnv};
