@@ -118,6 +118,14 @@ struct FileConfig {
     events: FileEvents,
     #[serde(default)]
     log: FileLog,
+    #[serde(default)]
+    trust: FileTrust,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileTrust {
+    crl_grace: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -193,6 +201,13 @@ pub struct EventsConfig {
 }
 
 #[derive(Debug, Clone)]
+pub struct TrustConfig {
+    /// Seconds a missing or expired CRL is tolerated before the lists it guards are
+    /// withdrawn (past the CRL's nextUpdate, or since it was first found missing).
+    pub crl_grace: Setting<u64>,
+}
+
+#[derive(Debug, Clone)]
 pub struct LogConfig {
     pub level: Setting<String>,
     pub format: Setting<String>,
@@ -209,6 +224,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub events: EventsConfig,
     pub log: LogConfig,
+    pub trust: TrustConfig,
     /// `VMCATCHER_LOG_CONF` was set: a Python logging file we cannot honour.
     pub legacy_log_conf: Option<String>,
 }
@@ -299,6 +315,7 @@ impl Config {
             || Ok(PathBuf::from(DEFAULT_CERT_DIR)),
         )?;
         let lock_timeout = layers.pick(None, None, file.lock_timeout, || Ok(60))?;
+        in_range(&lock_timeout, "lock_timeout", 0, DAY, "seconds")?;
 
         let cache_dir = layers.pick(
             overrides.cache_dir.clone().map(|v| (v, "--cache-dir")),
@@ -344,16 +361,24 @@ impl Config {
             )?,
         };
         distinct_dirs(&cache)?;
-        positive(&cache.parallel_downloads, "cache.parallel_downloads")?;
-        positive(&cache.max_tries, "cache.max_tries")?;
+        in_range(&cache.parallel_downloads, "cache.parallel_downloads", 1, 64, "downloads")?;
+        in_range(&cache.max_tries, "cache.max_tries", 1, 1000, "tries")?;
+        in_range(
+            &cache.expired_retention_days,
+            "cache.expired_retention_days",
+            0,
+            36_500,
+            "days",
+        )?;
 
         let http = HttpConfig {
             connect_timeout: layers.pick(None, None, file.http.connect_timeout, || Ok(30))?,
             read_timeout: layers.pick(None, None, file.http.read_timeout, || Ok(60))?,
             max_redirects: layers.pick(None, None, file.http.max_redirects, || Ok(10))?,
         };
-        positive(&http.connect_timeout, "http.connect_timeout")?;
-        positive(&http.read_timeout, "http.read_timeout")?;
+        in_range(&http.connect_timeout, "http.connect_timeout", 1, HOUR, "seconds")?;
+        in_range(&http.read_timeout, "http.read_timeout", 1, HOUR, "seconds")?;
+        in_range(&http.max_redirects, "http.max_redirects", 0, 100, "redirects")?;
 
         let command = layers.pick(
             overrides.event_command.clone().map(|v| (v, "--execute")),
@@ -388,8 +413,13 @@ impl Config {
             disabled: layers.pick(None, None, file.events.disabled.clone(), || Ok(vec![]))?,
             max_tries: layers.pick(None, None, file.events.max_tries, || Ok(5))?,
         };
-        positive(&events.timeout, "events.timeout")?;
-        positive(&events.max_tries, "events.max_tries")?;
+        in_range(&events.timeout, "events.timeout", 1, DAY, "seconds")?;
+        in_range(&events.max_tries, "events.max_tries", 1, 1000, "tries")?;
+
+        let trust = TrustConfig {
+            crl_grace: layers.pick(None, None, file.trust.crl_grace, || Ok(DAY))?,
+        };
+        in_range(&trust.crl_grace, "trust.crl_grace", 0, 30 * DAY, "seconds")?;
 
         let log = LogConfig {
             level: layers.pick(None, None, file.log.level.clone(), || Ok("info".into()))?,
@@ -412,6 +442,7 @@ impl Config {
             http,
             events,
             log,
+            trust,
             legacy_log_conf: env.get("VMCATCHER_LOG_CONF").map(str::to_string),
         })
     }
@@ -478,15 +509,24 @@ impl Config {
             entry("events.max_tries", &e.max_tries, num32),
             entry("log.level", &self.log.level, text),
             entry("log.format", &self.log.format, text),
+            entry("trust.crl_grace", &self.trust.crl_grace, num),
         ]
     }
 }
 
-fn positive<T: PartialEq + Default>(setting: &Setting<T>, key: &str) -> Result<()> {
-    if setting.value == T::default() {
+const HOUR: u64 = 3600;
+const DAY: u64 = 24 * HOUR;
+
+/// Every number has a range, so no setting can overflow a deadline or ask for nonsense.
+fn in_range<T>(setting: &Setting<T>, key: &str, min: u64, max: u64, unit: &str) -> Result<()>
+where
+    T: Copy + Into<u64> + fmt::Display,
+{
+    let value: u64 = setting.value.into();
+    if value < min || value > max {
         return Err(Error::Config(format!(
-            "{key} must be at least 1 (from {})",
-            setting.source
+            "{key} = {} (from {}) is out of range: give {min} to {max} {unit}",
+            setting.value, setting.source
         )));
     }
     Ok(())
