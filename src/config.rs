@@ -361,7 +361,13 @@ impl Config {
             )?,
         };
         distinct_dirs(&cache)?;
-        in_range(&cache.parallel_downloads, "cache.parallel_downloads", 1, 64, "downloads")?;
+        in_range(
+            &cache.parallel_downloads,
+            "cache.parallel_downloads",
+            1,
+            64,
+            "downloads",
+        )?;
         in_range(&cache.max_tries, "cache.max_tries", 1, 1000, "tries")?;
         in_range(
             &cache.expired_retention_days,
@@ -376,9 +382,21 @@ impl Config {
             read_timeout: layers.pick(None, None, file.http.read_timeout, || Ok(60))?,
             max_redirects: layers.pick(None, None, file.http.max_redirects, || Ok(10))?,
         };
-        in_range(&http.connect_timeout, "http.connect_timeout", 1, HOUR, "seconds")?;
+        in_range(
+            &http.connect_timeout,
+            "http.connect_timeout",
+            1,
+            HOUR,
+            "seconds",
+        )?;
         in_range(&http.read_timeout, "http.read_timeout", 1, HOUR, "seconds")?;
-        in_range(&http.max_redirects, "http.max_redirects", 0, 100, "redirects")?;
+        in_range(
+            &http.max_redirects,
+            "http.max_redirects",
+            0,
+            100,
+            "redirects",
+        )?;
 
         let command = layers.pick(
             overrides.event_command.clone().map(|v| (v, "--execute")),

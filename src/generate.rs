@@ -102,6 +102,18 @@ const SECTIONS: &[Section] = &[
             ("events.disabled", "Hook names not to run."),
             ("events.max_tries", "Deliveries of one event to one handler. Default: 5."),
             ("log.level, log.format", "error, warn, info (default), debug, trace; text (default) or json."),
+            ("trust.crl_grace", "Seconds a missing or expired CRL is tolerated before the stored lists it guards are withdrawn: past the CRL's nextUpdate, or since it was first found missing. Default: 86400."),
+        ],
+    ),
+    (
+        "WITHDRAWAL",
+        "A failed update never takes a stored list away by itself: a failed fetch, a bad fetched list (unsigned, tampered, lower version, already expired, created in the future, another identifier) or an unreadable trust directory fail the update with its exit code and a warning, and the stored list stays in force. The stored list is withdrawn (its images lose state bit 2 and leave the cache) only for definitive reasons:",
+        &[
+            ("its own dc:date:expires passed", "Checked on every update."),
+            ("its signer is revoked or expired", "Revoked by a valid CRL, or the certificate's notAfter passed."),
+            ("its signer is no longer an endorser linked to it", "endorser unlink or endorser delete."),
+            ("its CA left the trust directory", "Or a namespace policy no longer permits the signer."),
+            ("a CRL problem outlasted trust.crl_grace", "A CA's CRL missing or expired for longer than trust.crl_grace (24 hours past nextUpdate, or since first found missing); the message says so. Run fetch-crl."),
         ],
     ),
     (

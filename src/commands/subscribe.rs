@@ -236,6 +236,9 @@ pub fn update_all(
     subscriptions: &[crate::db::Subscription],
 ) -> Option<u8> {
     let mut last_failure = None;
+    if let Err(e) = subscription::clear_solved_crl_problems(db, services) {
+        tracing::warn!("{e}");
+    }
     for s in subscriptions {
         tracing::debug!("updating '{}' from {}", s.identifier, redact_url(&s.url));
         match subscription::update(db, services, s) {

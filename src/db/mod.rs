@@ -1,5 +1,6 @@
 //! The SQLite database: opening it safely, migrating it, and the queries of each concept.
 
+mod crl;
 mod endorsers;
 mod images;
 pub mod journal;

@@ -8,7 +8,7 @@ mod update;
 use std::time::Duration;
 
 pub use add::{add, AddRequest, Added};
-pub use update::{update, withdraw_unauthorised, Updated};
+pub use update::{clear_solved_crl_problems, update, withdraw_unauthorised, Updated};
 
 use crate::config::Config;
 use crate::db::Subscription;

@@ -5,10 +5,10 @@ use time::OffsetDateTime;
 use super::rules::{self, SignedList};
 use super::Services;
 use crate::db::{self, Db, NewImage, StoredList, Subscription};
-use crate::error::{Error, ListRule, Result};
+use crate::error::{Error, Result};
 use crate::fetch::redact_url;
 use crate::imagelist::{parse_date, ImageList};
-use crate::trust::verify;
+use crate::trust::{verify, Persistence};
 
 /// What an update did to a subscription that passed every rule.
 pub enum Updated {
@@ -21,8 +21,9 @@ pub enum Updated {
     },
 }
 
-/// Updates one subscription. On any failure the stored list stays current unless it has
-/// expired or its own signature no longer verifies (product.md §11 point 2).
+/// Updates one subscription. On any failure the stored list stays current unless a
+/// definitive reason takes it away (product.md §11 point 2): a bad fetched list, a failed
+/// fetch or a passing CRL problem never does.
 pub fn update(
     db: &mut Db,
     services: &Services<'_>,
@@ -30,17 +31,20 @@ pub fn update(
 ) -> Result<Updated> {
     let stored = db.current_list(subscription)?;
     let result = check_and_import(db, services, subscription, stored.as_ref());
-    if let Some(stored) = &stored {
-        match &result {
-            Err(Error::List {
-                rule: ListRule::Expired,
-                ..
-            }) => withdraw(db, subscription, stored, "the fetched list has expired")?,
-            Err(_) => recheck_stored(db, services, subscription, stored)?,
-            Ok(_) => {}
-        }
+    if let (Some(stored), Err(_)) = (&stored, &result) {
+        recheck_stored(db, services, subscription, stored)?;
     }
     result
+}
+
+/// Forgets the CRL problems that fetch-crl has solved since; call once per run.
+pub fn clear_solved_crl_problems(db: &mut Db, services: &Services<'_>) -> Result<()> {
+    let now = OffsetDateTime::now_utc();
+    db.clear_crl_problems(|ca| match services.trust.crl_next_update(ca) {
+        Some(Some(next)) => next > now,
+        Some(None) => true,
+        None => false,
+    })
 }
 
 fn check_and_import(
@@ -143,8 +147,10 @@ fn report_changed_uri(db: &Db, stored: &StoredList, signed: &SignedList) -> Resu
     Ok(())
 }
 
-/// After a failed update: the stored list stops being current when it is past its date or
-/// its own signature no longer verifies (a revoked signer, a CA gone from the trust store).
+/// After a failed update, the stored list is checked on its own. It is withdrawn only for
+/// definitive reasons: its own expiry date, a signer no longer linked, a trust decision
+/// that changed (revoked by a valid CRL, signer expired, CA gone, namespace policy), or a
+/// CRL problem that outlasted `trust.crl_grace`. Anything else keeps it in force.
 fn recheck_stored(
     db: &mut Db,
     services: &Services<'_>,
@@ -160,14 +166,73 @@ fn recheck_stored(
             "it has passed its dc:date:expires",
         );
     }
-    if let Err(e) = verify(&services.trust, &db.list_message(stored.id)?.raw) {
+    let linked = db.authorised_credentials(subscription.id)?;
+    if !linked
+        .iter()
+        .any(|(_, c)| rules::credential_matches(&stored.signer_dn, &stored.signer_ca, c))
+    {
         return withdraw(
             db,
             subscription,
             stored,
-            &format!("its signature no longer verifies: {e}"),
+            "its signer is no longer an endorser linked to it",
         );
     }
+    let Err(e) = verify(&services.trust, &db.list_message(stored.id)?.raw) else {
+        return keep(subscription, stored, "it still verifies");
+    };
+    match e.persistence() {
+        Persistence::Definitive => withdraw(
+            db,
+            subscription,
+            stored,
+            &format!("its signature no longer verifies: {e}"),
+        ),
+        Persistence::Transient => keep(subscription, stored, &e.to_string()),
+        Persistence::CrlProblem { ca } => {
+            let grace = time::Duration::seconds(
+                i64::try_from(services.config.trust.crl_grace.value).unwrap_or(i64::MAX),
+            );
+            let since = parse_date(&db.crl_problem_since(&ca)?).unwrap_or(now);
+            // Past a stale CRL's nextUpdate; since first seen for a missing or unusable one.
+            let start = match services.trust.crl_next_update(&ca) {
+                Some(Some(next)) if next < now => next,
+                _ => since,
+            };
+            let deadline = start + grace;
+            if now >= deadline {
+                withdraw(
+                    db,
+                    subscription,
+                    stored,
+                    &format!(
+                        "{e}, for longer than trust.crl_grace ({} s, since {})",
+                        grace.whole_seconds(),
+                        crate::imagelist::format_date(start)
+                    ),
+                )
+            } else {
+                keep(
+                    subscription,
+                    stored,
+                    &format!(
+                        "{e}; it is withdrawn at {} (trust.crl_grace) unless the CRL is renewed",
+                        crate::imagelist::format_date(deadline)
+                    ),
+                )
+            }
+        }
+    }
+}
+
+/// The update failed but the stored list stays in force: say so, so the administrator
+/// knows the images are safe.
+fn keep(subscription: &Subscription, stored: &StoredList, why: &str) -> Result<()> {
+    tracing::warn!(
+        "subscription '{}': the stored list (version {}) stays in force: {why}",
+        subscription.identifier,
+        stored.version
+    );
     Ok(())
 }
 

@@ -6,6 +6,35 @@
 
 use std::path::PathBuf;
 
+/// How a failure bears on a list that verified before (product.md §11.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Persistence {
+    /// The trust decision itself changed (revoked, expired signer, CA gone, policy):
+    /// the stored list is withdrawn.
+    Definitive,
+    /// A CA's CRL is missing, stale or unusable: tolerated for `trust.crl_grace`.
+    CrlProblem { ca: String },
+    /// The trust directory cannot be read at all: nothing is withdrawn.
+    Transient,
+}
+
+impl TrustError {
+    /// Whether this failure, found on a stored list, withdraws it.
+    pub fn persistence(&self) -> Persistence {
+        match self {
+            TrustError::DirMissing { .. }
+            | TrustError::NotADirectory { .. }
+            | TrustError::DirUnreadable { .. }
+            | TrustError::NoCaCertificates { .. } => Persistence::Transient,
+            TrustError::MissingCrl { ca, .. }
+            | TrustError::CrlExpired { ca, .. }
+            | TrustError::CrlNotYetValid { ca, .. }
+            | TrustError::CrlInvalid { ca, .. } => Persistence::CrlProblem { ca: ca.clone() },
+            _ => Persistence::Definitive,
+        }
+    }
+}
+
 /// A trust-store or verification failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TrustError {

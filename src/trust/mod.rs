@@ -12,7 +12,7 @@ pub mod policy;
 pub mod store;
 pub mod verify;
 
-pub use error::TrustError;
+pub use error::{Persistence, TrustError};
 pub use store::TrustStore;
 pub use verify::{
     inspect, verify, verify_signer, Check, CheckKind, Signer, VerifiedList, VerifyReport,

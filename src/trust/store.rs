@@ -231,6 +231,21 @@ impl TrustStore {
         &self.crls
     }
 
+    /// When the newest CRL issued under the CA name `ca` (one-line form) stops being
+    /// current, if there is one. `Some(None)` is a CRL without nextUpdate.
+    pub fn crl_next_update(&self, ca: &str) -> Option<Option<time::OffsetDateTime>> {
+        self.crls
+            .iter()
+            .filter(|c| dn::oneline(c.crl.issuer_name()) == ca)
+            .max_by(|a, b| {
+                a.crl
+                    .last_update()
+                    .partial_cmp(b.crl.last_update())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+            .map(|c| c.crl.next_update().and_then(super::verify::to_datetime))
+    }
+
     /// The namespace policies.
     pub fn policies(&self) -> &PolicySet {
         &self.policies

@@ -140,8 +140,10 @@ fn invalid_values_are_refused() {
         .failure(1, &["log.level", "loud", "error, warn, info"]);
     let file = env.write("zero.toml", "[cache]\nparallel_downloads = 0\n");
     env.set("VMCATCHER_CONFIG", &file);
-    env.run(&["config", "show"])
-        .failure(1, &["cache.parallel_downloads = 0", "out of range", "1 to 64"]);
+    env.run(&["config", "show"]).failure(
+        1,
+        &["cache.parallel_downloads = 0", "out of range", "1 to 64"],
+    );
 }
 
 #[test]
@@ -153,12 +155,30 @@ fn every_number_has_a_range() {
             "[events]\ntimeout = 9223372036854775807\n",
             &["events.timeout = 9223372036854775807", "1 to 86400 seconds"][..],
         ),
-        ("[events]\nmax_tries = 0\n", &["events.max_tries = 0", "out of range"]),
-        ("lock_timeout = 100000000\n", &["lock_timeout", "0 to 86400"]),
-        ("[http]\nread_timeout = 0\n", &["http.read_timeout = 0", "1 to 3600"]),
-        ("[http]\nmax_redirects = 1000\n", &["http.max_redirects", "0 to 100"]),
-        ("[cache]\nmax_tries = 5000\n", &["cache.max_tries", "1 to 1000"]),
-        ("[trust]\ncrl_grace = 99999999\n", &["trust.crl_grace", "0 to 2592000"]),
+        (
+            "[events]\nmax_tries = 0\n",
+            &["events.max_tries = 0", "out of range"],
+        ),
+        (
+            "lock_timeout = 100000000\n",
+            &["lock_timeout", "0 to 86400"],
+        ),
+        (
+            "[http]\nread_timeout = 0\n",
+            &["http.read_timeout = 0", "1 to 3600"],
+        ),
+        (
+            "[http]\nmax_redirects = 1000\n",
+            &["http.max_redirects", "0 to 100"],
+        ),
+        (
+            "[cache]\nmax_tries = 5000\n",
+            &["cache.max_tries", "1 to 1000"],
+        ),
+        (
+            "[trust]\ncrl_grace = 99999999\n",
+            &["trust.crl_grace", "0 to 2592000"],
+        ),
     ] {
         let file = env.write("range.toml", text);
         env.set("VMCATCHER_CONFIG", &file);
@@ -170,7 +190,11 @@ fn every_number_has_a_range() {
     let file = env.write("grace.toml", "[trust]\ncrl_grace = 3600\n");
     env.set("VMCATCHER_CONFIG", &file);
     let run = env.run(&["config", "show"]);
-    assert!(run.success().stdout.contains("trust.crl_grace"), "{}", run.stdout);
+    assert!(
+        run.success().stdout.contains("trust.crl_grace"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

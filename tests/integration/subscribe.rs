@@ -223,24 +223,125 @@ fn revoked_expired_and_outsider_signers_are_refused() {
 }
 
 #[test]
-fn missing_and_expired_crls_say_run_fetch_crl_and_withdraw_the_list() {
-    for mode in [CrlMode::Missing, CrlMode::Expired] {
-        let f = Fixture::subscribed();
-        trust_dir(
-            &f.env,
-            &TrustDirOptions {
-                issuing_crl: mode,
-                ..TrustDirOptions::default()
-            },
-        );
-        f.update().failure(11, &["fetch-crl", "Test Issuing CA"]);
-        // The stored list no longer verifies: its images are no longer available.
-        assert_eq!(f.images(), Fixture::image_lines([0, 0]), "{mode:?}");
-        // Once the CRL is fresh again, the same list is valid again.
-        trust_dir(&f.env, &TrustDirOptions::default());
-        f.update().success();
-        assert_eq!(f.images(), Fixture::image_lines([2, 2]), "{mode:?}");
+fn a_missing_crl_keeps_the_stored_list_until_the_grace_runs_out() {
+    let mut f = Fixture::subscribed();
+    let missing = TrustDirOptions {
+        issuing_crl: CrlMode::Missing,
+        ..TrustDirOptions::default()
+    };
+    trust_dir(&f.env, &missing);
+    // A fetch-crl hiccup fails the update, but the images stay available.
+    let run = f.update();
+    run.failure(
+        11,
+        &[
+            "fetch-crl",
+            "Test Issuing CA",
+            "stays in force",
+            "trust.crl_grace",
+        ],
+    );
+    assert_eq!(f.images(), Fixture::image_lines([2, 2]));
+    f.run(&["sync"]).failure(11, &["stays in force"]);
+    assert_eq!(f.images(), Fixture::image_lines([2, 2]));
+    // Once the grace is over, the list is withdrawn, and the message says why.
+    let config = f.env.write(
+        "grace.toml",
+        "[events]\nhook_dirs = []\n[trust]\ncrl_grace = 0\n",
+    );
+    f.env.set("VMCATCHER_CONFIG", &config);
+    f.update().failure(
+        11,
+        &[
+            "no longer valid",
+            "for longer than trust.crl_grace",
+            "fetch-crl",
+        ],
+    );
+    assert_eq!(f.images(), Fixture::image_lines([0, 0]));
+    // Once the CRL is fresh again, the same list is valid again.
+    trust_dir(&f.env, &TrustDirOptions::default());
+    f.update().success();
+    assert_eq!(f.images(), Fixture::image_lines([2, 2]));
+}
+
+#[test]
+fn a_crl_expired_for_longer_than_the_grace_withdraws_the_list() {
+    let f = Fixture::subscribed();
+    // The test CRL's nextUpdate passed two days ago: past the default 24 hours of grace.
+    trust_dir(
+        &f.env,
+        &TrustDirOptions {
+            issuing_crl: CrlMode::Expired,
+            ..TrustDirOptions::default()
+        },
+    );
+    f.update().failure(
+        11,
+        &["expired on", "for longer than trust.crl_grace (86400 s"],
+    );
+    assert_eq!(f.images(), Fixture::image_lines([0, 0]));
+    trust_dir(&f.env, &TrustDirOptions::default());
+    f.update().success();
+    assert_eq!(f.images(), Fixture::image_lines([2, 2]));
+}
+
+#[test]
+fn a_bad_fetched_list_never_withdraws_the_stored_one() {
+    let f = Fixture::subscribed();
+    let mut expired = ListSpec::new("2");
+    expired.created = date(-10);
+    expired.expires = date(-1);
+    let mut future = ListSpec::new("2");
+    future.created = date(2);
+    let mut other = ListSpec::new("2");
+    other.identifier = "99999999-2222-3333-4444-555555555555".into();
+    let mut tampered = ListSpec::new("2").signed();
+    let at = tampered.len() / 2;
+    tampered[at] ^= 1;
+    for (name, route, code) in [
+        ("failed fetch", Route::status(500, "down"), 10),
+        ("unsigned", Route::ok(ListSpec::new("2").json()), 11),
+        ("tampered", Route::ok(tampered), 11),
+        (
+            "lower version",
+            Route::ok(ListSpec::new("1.1").signed()),
+            17,
+        ),
+        ("already expired", Route::ok(expired.signed()), 34),
+        ("created in the future", Route::ok(future.signed()), 33),
+        ("another identifier", Route::ok(other.signed()), 31),
+    ] {
+        f.server.route("/list", route);
+        f.update().failure(code, &["stays in force"]);
+        assert_eq!(f.images(), Fixture::image_lines([2, 2]), "{name}");
     }
+    // An unreadable trust directory fails the update and withdraws nothing.
+    let certs = f.env.path("certs");
+    std::fs::rename(&certs, f.env.path("certs.away")).unwrap();
+    f.update().failure(1, &["trust directory"]);
+    std::fs::rename(f.env.path("certs.away"), &certs).unwrap();
+    assert_eq!(f.images(), Fixture::image_lines([2, 2]));
+}
+
+#[test]
+fn a_ca_gone_from_the_trust_directory_withdraws_the_list() {
+    let f = Fixture::subscribed();
+    f.server.route("/list", Route::status(500, "down"));
+    // The site stops trusting the CA (root and issuing CA removed; another CA stays).
+    for ca in [&pki().root.cert, &pki().issuing.cert] {
+        let hash = crate::support::pki::hash_name(ca);
+        for ext in ["0", "r0", "signing_policy", "namespaces"] {
+            let _ = std::fs::remove_file(f.env.path(&format!("certs/{hash}.{ext}")));
+        }
+    }
+    std::fs::write(
+        f.env.path("certs/other.pem"),
+        pki().rogue_root.cert.to_pem().unwrap(),
+    )
+    .unwrap();
+    f.update().failure(10, &["no longer valid", "not trusted"]);
+    assert_eq!(f.images(), Fixture::image_lines([0, 0]));
 }
 
 #[test]
@@ -326,14 +427,28 @@ fn created_in_the_future_is_refused() {
 
 #[test]
 fn expired_list_is_refused_and_images_lose_availability() {
-    let f = Fixture::subscribed();
+    let f = Fixture::new();
+    // The stored list expires three seconds from now.
+    let mut short = ListSpec::new("1");
+    short.expires = vmcatcher::imagelist::format_date(
+        time::OffsetDateTime::now_utc() + time::Duration::seconds(3),
+    );
+    f.serve(short.signed());
+    f.run(&["subscribe", "add", &f.url, "--auto-endorse"])
+        .success();
     f.run(&["image", "subscribe", IMAGE_A]).success();
     assert_eq!(f.images(), Fixture::image_lines([3, 2]));
+    // A fetched list that has already expired is refused; the stored one stays.
     let mut spec = ListSpec::new("2");
     spec.created = date(-10);
     spec.expires = date(-1);
     f.serve(spec.signed());
-    f.update().failure(34, &["has expired"]);
+    f.update().failure(34, &["has expired", "stays in force"]);
+    assert_eq!(f.images(), Fixture::image_lines([3, 2]));
+    // Once the stored list's own date passes, it is withdrawn.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    f.update()
+        .failure(34, &["no longer valid", "passed its dc:date:expires"]);
     assert_eq!(
         f.images(),
         Fixture::image_lines([1, 0]),
