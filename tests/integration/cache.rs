@@ -3,11 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::support::http::{Route, TestServer};
-use crate::support::lists::{image, trust_dir, ListSpec, IMAGE_A, IMAGE_B, LIST_ID};
-use crate::support::pki::TrustDirOptions;
-use crate::support::{Run, TestEnv};
-
+use crate::support::http::Route;
+use crate::support::lists::{IMAGE_A, IMAGE_B, LIST_ID};
 use crate::support::site::{b_contents, Site as Fixture, A};
 
 #[test]
