@@ -7,13 +7,13 @@ use super::expire::expire_entry;
 use super::hash::sha512_files;
 use super::{Outcome, State};
 use crate::error::Result;
-use crate::events::EventSink;
+use crate::events::Dispatcher;
 
 /// Foreign entries are not checked: a file the database has no say on is not moved.
 pub(crate) fn run(
     state: &mut State,
     known: &Known,
-    events: &dyn EventSink,
+    events: &Dispatcher,
     outcome: &mut Outcome,
 ) -> Result<()> {
     let entries: Vec<(String, Option<u64>, Option<String>, std::path::PathBuf)> = state

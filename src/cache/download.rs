@@ -16,13 +16,15 @@ use serde_json::{json, Map, Value};
 
 use super::entry::{self, Wanted};
 use super::hash::sha512_file;
+use super::operation::{self, Move};
 use super::progress::human_bytes;
 use super::space::free_space;
 use super::transfer::{transfer, Expected, TransferError, TransferRequest};
 use super::Reporter;
-use super::{index, move_file, CacheRun, Outcome, State};
+use super::{move_file, CacheRun, Outcome, State};
+use crate::db::journal::{insert_event, OperationKind};
 use crate::error::{Error, Result};
-use crate::events::{EventSink, EventType};
+use crate::events::{Dispatcher, EventType};
 use crate::fetch::FetchOptions;
 use crate::subscription::Services;
 
@@ -114,7 +116,7 @@ pub(crate) fn run(
 /// What the download threads share (the database stays with the main thread).
 struct Workers<'a> {
     services: &'a Services<'a>,
-    events: &'a dyn EventSink,
+    events: &'a Dispatcher,
     reporter: &'a Reporter,
 }
 
@@ -267,6 +269,11 @@ fn adopt(run: &CacheRun<'_>, state: &mut State, w: &Wanted) -> Result<bool> {
             {
                 e.insert("DownLoadTrys".into(), t.clone());
             }
+            // Journaled before the index changes: a crash in between announces the file
+            // again next time rather than never.
+            if let Some(r) = run.events.record(EventType::AvailablePostfix, &e) {
+                run.events.journal_with(|tx| insert_event(tx, &r, None))?;
+            }
             state.cache.insert(w.image.clone(), e.clone());
             State::save(&state.cache)?;
             if state.partial.remove(&w.image).is_some() {
@@ -276,7 +283,7 @@ fn adopt(run: &CacheRun<'_>, state: &mut State, w: &Wanted) -> Result<bool> {
                 "adopted {} (size and SHA-512 match the list)",
                 path.display()
             );
-            run.events.emit(EventType::AvailablePostfix, &e);
+            run.events.deliver_now();
             Ok(true)
         }
         _ => {
@@ -319,8 +326,8 @@ fn count_try(state: &mut State, w: &Wanted) -> Result<()> {
     State::save(&state.partial)
 }
 
-/// The verified file enters the cache: AvailablePrefix (file still in partial), rename,
-/// index entry, AvailablePostfix.
+/// The verified file enters the cache through the outbox: AvailablePrefix (file still in
+/// partial), rename, index entry, AvailablePostfix.
 fn accept(run: &Workers<'_>, state: &mut State, w: &Wanted) -> Result<()> {
     let mut e = state
         .partial
@@ -328,24 +335,18 @@ fn accept(run: &Workers<'_>, state: &mut State, w: &Wanted) -> Result<()> {
         .cloned()
         .unwrap_or_else(|| w.entry.clone());
     e.insert("filename".into(), json!(w.image));
-    run.events.emit(EventType::AvailablePrefix, &e);
-    let from = state.dirs.partial.join(&w.image);
-    let to = state.dirs.cache.join(&w.image);
-    move_file(&from, &to).map_err(|err| {
-        Error::Failed(format!(
-            "Failed to move {} into the cache directory {}: {err}",
-            from.display(),
-            state.dirs.cache.display()
-        ))
-    })?;
-    index::fsync_dir(&state.dirs.cache).map_err(|err| Error::io(&state.dirs.cache, err))?;
-    let _ = index::fsync_dir(&state.dirs.partial);
-    state.cache.insert(w.image.clone(), e.clone());
-    State::save(&state.cache)?;
-    state.partial.remove(&w.image);
-    State::save(&state.partial)?;
-    run.events.emit(EventType::AvailablePostfix, &e);
-    Ok(())
+    operation::run(
+        state,
+        run.events,
+        &Move {
+            kind: OperationKind::Available,
+            key: &w.image,
+            source: &w.image,
+            target: &w.image,
+            entry: &e,
+            before: &e,
+        },
+    )
 }
 
 /// Partial files and entries of images no longer wanted leave with their try counts.

@@ -7,9 +7,11 @@ use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 
 use super::entry::{self, Known, Wanted};
-use super::{index, move_file, Outcome, State};
-use crate::error::{Error, Result};
-use crate::events::{EventSink, EventType};
+use super::operation::{self, Move};
+use super::{Outcome, State};
+use crate::db::journal::{insert_event, OperationKind};
+use crate::error::Result;
+use crate::events::{Dispatcher, EventType};
 
 /// Expires every cache entry the database knows and no longer wants as it is; refreshes
 /// the metadata of those still wanted whose list changed. Foreign entries (images the
@@ -18,7 +20,7 @@ pub(crate) fn run(
     state: &mut State,
     wanted: &BTreeMap<String, Wanted>,
     known: &Known,
-    events: &dyn EventSink,
+    events: &Dispatcher,
     outcome: &mut Outcome,
 ) -> Result<()> {
     let keys: Vec<String> = state.cache.keys().cloned().collect();
@@ -75,10 +77,10 @@ fn refresh(state: &mut State, key: &str, current: &Map<String, Value>, w: &Wante
 }
 
 /// Moves one cached image to `<expired>/<id>.<YYYY-mm-dd_HH-MM-SS>` between the
-/// ExpirePrefix and ExpirePostfix events. Returns false when the file was already gone
-/// (the entry is dropped).
-pub(crate) fn expire_entry(state: &mut State, key: &str, events: &dyn EventSink) -> Result<bool> {
-    let Some(mut current) = state.cache.get(key).cloned() else {
+/// ExpirePrefix and ExpirePostfix events, through the outbox. Returns false when the file
+/// was already gone (the entry is dropped, the events still tell the handlers).
+pub(crate) fn expire_entry(state: &mut State, key: &str, events: &Dispatcher) -> Result<bool> {
+    let Some(current) = state.cache.get(key).cloned() else {
         return Ok(false);
     };
     let id = entry::text(&current, "dc:identifier")
@@ -86,35 +88,44 @@ pub(crate) fn expire_entry(state: &mut State, key: &str, events: &dyn EventSink)
         .to_string();
     let filename = entry::text(&current, "filename").unwrap_or(key).to_string();
     let source = state.dirs.cache.join(&filename);
-    events.emit(EventType::ExpirePrefix, &current);
-    let moved = if source.is_file() {
-        let name = expired_name(state, &id);
-        let target = state.dirs.expired.join(&name);
-        move_file(&source, &target).map_err(|e| {
-            Error::Failed(format!(
-                "cannot move {} to {}: {e}; check the expired directory",
-                source.display(),
-                target.display()
-            ))
-        })?;
-        let _ = index::fsync_dir(&state.dirs.expired);
-        let _ = index::fsync_dir(&state.dirs.cache);
-        current.insert("filename".into(), json!(name));
-        state.expired.insert(name.clone(), current.clone());
-        State::save(&state.expired)?;
-        tracing::info!("Expired image '{id}' to {}", target.display());
-        true
-    } else {
+    if !source.is_file() {
         tracing::warn!(
             "image '{id}': {} is missing; dropping it from the cache index",
             source.display()
         );
-        false
-    };
-    state.cache.remove(key);
-    State::save(&state.cache)?;
-    events.emit(EventType::ExpirePostfix, &current);
-    Ok(moved)
+        let prefix = events.record(EventType::ExpirePrefix, &current);
+        let postfix = events.record(EventType::ExpirePostfix, &current);
+        events.journal_with(|tx| {
+            for r in [&prefix, &postfix].into_iter().flatten() {
+                insert_event(tx, r, None)?;
+            }
+            Ok(())
+        })?;
+        state.cache.remove(key);
+        State::save(&state.cache)?;
+        events.deliver_now();
+        return Ok(false);
+    }
+    let name = expired_name(state, &id);
+    let mut expired = current.clone();
+    expired.insert("filename".into(), json!(name));
+    operation::run(
+        state,
+        events,
+        &Move {
+            kind: OperationKind::Expire,
+            key,
+            source: &filename,
+            target: &name,
+            entry: &expired,
+            before: &current,
+        },
+    )?;
+    tracing::info!(
+        "Expired image '{id}' to {}",
+        state.dirs.expired.join(&name).display()
+    );
+    Ok(true)
 }
 
 /// `<id>.<UTC timestamp>`, with a counter if two expiries fall in one second.

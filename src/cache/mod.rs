@@ -12,6 +12,7 @@ pub mod entry;
 mod expire;
 pub mod hash;
 pub mod index;
+mod operation;
 mod progress;
 pub mod space;
 pub mod transfer;
@@ -26,7 +27,7 @@ use serde_json::Map;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::events::{EventSink, EventType};
+use crate::events::{Dispatcher, EventType};
 use crate::subscription::Services;
 use index::CacheIndex;
 
@@ -125,7 +126,7 @@ impl State {
 pub struct CacheRun<'a> {
     pub db: &'a Db,
     pub services: &'a Services<'a>,
-    pub events: &'a dyn EventSink,
+    pub events: &'a Dispatcher,
     pub dirs: CacheDirs,
     pub reporter: &'a Reporter,
 }
@@ -148,6 +149,7 @@ impl CacheRun<'_> {
         }
         self.dirs.create()?;
         let mut state = State::load(&self.dirs)?;
+        operation::recover(&mut state, self.events)?;
         report_foreign(&state, &known, self.db.path());
         let (wanted, clashes) = entry::wanted_images(self.db)?;
         let mut outcome = Outcome {

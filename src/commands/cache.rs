@@ -3,7 +3,7 @@ use crate::cli::{CacheAction, Format};
 use crate::commands::Context;
 use crate::config::{Environment, Source};
 use crate::error::{Error, Result};
-use crate::events::EventSink;
+use crate::events::Dispatcher;
 use crate::fetch::UrlFetcher;
 use crate::output;
 
@@ -51,7 +51,7 @@ pub fn run_cache(
     ctx: &Context,
     db: &mut crate::db::Db,
     services: &crate::subscription::Services<'_>,
-    events: &dyn EventSink,
+    events: &Dispatcher,
     actions: Actions,
 ) -> Result<cache::Outcome> {
     let dirs = dirs(ctx);

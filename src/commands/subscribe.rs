@@ -6,7 +6,7 @@ use crate::cli::{Format, NewImagesArg, SubscribeCommand, SubscriptionSettings, T
 use crate::commands::Context;
 use crate::db::{Db, NewImages, SubscriptionChanges};
 use crate::error::{Error, Result};
-use crate::events::{EventSink, EventType};
+use crate::events::Dispatcher;
 use crate::fetch::{redact_url, TlsAnchors, UrlFetcher};
 use crate::output;
 use crate::subscription::{self, AddRequest, Updated};
@@ -232,7 +232,7 @@ fn update(ctx: &Context, references: &[String]) -> Result<()> {
 pub fn update_all(
     db: &mut Db,
     services: &subscription::Services<'_>,
-    events: &dyn EventSink,
+    events: &Dispatcher,
     subscriptions: &[crate::db::Subscription],
 ) -> Option<u8> {
     let mut last_failure = None;
@@ -241,7 +241,9 @@ pub fn update_all(
     }
     for s in subscriptions {
         tracing::debug!("updating '{}' from {}", s.identifier, redact_url(&s.url));
-        match subscription::update(db, services, s) {
+        let result = subscription::update(db, services, events, s);
+        events.deliver_now();
+        match result {
             Ok(Updated::Unchanged) => {
                 tracing::debug!("'{}': unchanged", s.identifier);
             }
@@ -261,8 +263,6 @@ pub fn update_all(
                         s.identifier,
                         image.identifier
                     );
-                    // Whatever the policy, as the original: the event announces the image.
-                    events.emit(EventType::SubscriptionImageNew, &image.metadata);
                 }
             }
             Err(e) => {

@@ -1,27 +1,35 @@
 //! Delivering events: for each event, the configured shell command, then every hook, in
 //! order; each delivery journaled, failures retried by later runs (at-least-once).
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
+
+use rusqlite::Transaction;
 
 use serde_json::{Map, Value};
 
 use super::environment::{event_variables, CacheVariables};
 use super::hooks::{discover, Discovery};
 use super::runner::{self, Program};
-use super::{EventSink, EventType};
+use super::EventType;
 use crate::config::Config;
-use crate::db::journal::{NewEvent, DELIVERED, FAILED, PENDING};
+use crate::db::journal::{self, EventRecord, NewEventOwned, DELIVERED, FAILED, PENDING};
 use crate::db::{Access, Db};
 use crate::error::Result;
 
 /// Handler names in the journal: the shell command is `sh -c <command>`, a hook its name.
 const SHELL: &str = "sh -c ";
 
-/// Sends the events of one run.
+/// Sends the events of one run. Every event goes through the journal: it is written
+/// first (in the transaction of its cause where there is one), then delivered from there.
 pub struct Dispatcher {
     journal: Mutex<Db>,
+    /// Deliveries tried by this run: a failure waits for the next run, not the next event.
+    attempted: Mutex<HashSet<i64>>,
+    /// One delivery pass at a time, so events reach handlers in journal order.
+    delivering: Mutex<()>,
     session: String,
     cache: Option<CacheVariables>,
     command: String,
@@ -42,6 +50,8 @@ impl Dispatcher {
         let path = std::env::var("PATH").ok();
         Ok(Dispatcher {
             journal: Mutex::new(Db::open_with(database, Access::Write)?),
+            attempted: Mutex::new(HashSet::new()),
+            delivering: Mutex::new(()),
             session: crate::subscription::random_uuid(),
             cache,
             command: events.command.value.clone(),
@@ -81,18 +91,25 @@ impl Dispatcher {
             .map(|h| Program::Hook(h.path.clone()))
     }
 
-    /// Delivers the deliveries earlier runs left pending, in order. Returns how many did
-    /// not succeed this time (still pending or given up).
-    pub fn retry_pending(&self) -> Result<usize> {
-        let pending = self.journal().deliveries(Some(PENDING))?;
-        if !pending.is_empty() {
-            tracing::info!(
-                "delivering {} pending event(s) of earlier runs",
-                pending.len()
-            );
-        }
+    /// Delivers every deliverable pending delivery not yet tried by this run, in journal
+    /// order: what earlier runs left and what this run journaled. Returns how many did not
+    /// succeed (still pending or given up).
+    pub fn deliver_pending(&self) -> Result<usize> {
+        let _one_pass = self.delivering.lock().unwrap_or_else(|p| p.into_inner());
+        let pending: Vec<_> = {
+            let attempted = self.attempted.lock().unwrap_or_else(|p| p.into_inner());
+            self.journal()
+                .deliverable()?
+                .into_iter()
+                .filter(|d| !attempted.contains(&d.id))
+                .collect()
+        };
         let mut left = 0;
         for delivery in &pending {
+            self.attempted
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(delivery.id);
             if self.deliver(
                 delivery.id,
                 &delivery.handler,
@@ -104,6 +121,79 @@ impl Dispatcher {
             }
         }
         Ok(left)
+    }
+
+    /// At the start of a run: what earlier runs left pending, with a note.
+    pub fn retry_pending(&self) -> Result<usize> {
+        let count = self.journal().deliverable()?.len();
+        if count > 0 {
+            tracing::info!("delivering {count} pending event(s) of earlier runs");
+        }
+        self.deliver_pending()
+    }
+
+    /// The journal record of an event, with the handlers it goes to now; `None` when no
+    /// handler would run (nothing to journal).
+    pub fn record(&self, event: EventType, metadata: &Map<String, Value>) -> Option<EventRecord> {
+        let handlers = self.handlers(event);
+        if handlers.is_empty() {
+            tracing::debug!("event {event}: no handlers");
+            return None;
+        }
+        let text = |key: &str| {
+            metadata
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
+        Some(EventRecord {
+            event: NewEventOwned {
+                session: self.session.clone(),
+                event_type: event.as_str(),
+                image: text("dc:identifier").or_else(|| text("uuid")),
+                subscription: text("hv:imagelist.dc:identifier"),
+                environment: event_variables(event, metadata, &self.session, self.cache.as_ref()),
+            },
+            handlers,
+        })
+    }
+
+    /// Runs `f` in one write transaction of the journal's connection (a cache operation
+    /// and its events).
+    pub fn journal_with<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.journal().write(f)
+    }
+
+    /// The cache operation is done: its held events become deliverable.
+    pub fn finish_operation(&self, id: i64) -> Result<()> {
+        self.journal().finish_operation(id)
+    }
+
+    /// The cache operation cannot be done: it goes with its held events.
+    pub fn cancel_operation(&self, id: i64) -> Result<()> {
+        self.journal().cancel_operation(id)
+    }
+
+    /// The cache operations earlier runs left unfinished.
+    pub fn operations(&self) -> Result<Vec<journal::CacheOperation>> {
+        self.journal().operations()
+    }
+
+    /// Journals an event without a cause of its own (ProcessPrefix…) and delivers it.
+    pub fn emit(&self, event: EventType, metadata: &Map<String, Value>) {
+        if let Some(record) = self.record(event, metadata) {
+            if let Err(e) = self.journal().journal_event(&record) {
+                tracing::error!("cannot journal event {event}: {e}");
+            }
+        }
+        self.deliver_now();
+    }
+
+    /// Delivers what is pending; a journal failure is logged, never fatal to the run.
+    pub fn deliver_now(&self) {
+        if let Err(e) = self.deliver_pending() {
+            tracing::error!("cannot read the event journal: {e}");
+        }
     }
 
     fn journal(&self) -> std::sync::MutexGuard<'_, Db> {
@@ -164,50 +254,6 @@ impl Dispatcher {
             Err(e) => {
                 tracing::error!("cannot record the delivery of '{event_type}' to '{handler}': {e}");
                 PENDING
-            }
-        }
-    }
-}
-
-impl EventSink for Dispatcher {
-    fn emit(&self, event: EventType, metadata: &Map<String, Value>) {
-        let handlers = self.handlers(event);
-        let vars = event_variables(event, metadata, &self.session, self.cache.as_ref());
-        if handlers.is_empty() {
-            tracing::debug!("event {event}: no handlers");
-            return;
-        }
-        let image = metadata
-            .get("dc:identifier")
-            .or_else(|| metadata.get("uuid"))
-            .and_then(Value::as_str);
-        let subscription = metadata
-            .get("hv:imagelist.dc:identifier")
-            .and_then(Value::as_str);
-        let recorded = self.journal().journal_event(
-            &NewEvent {
-                session: &self.session,
-                event_type: event.as_str(),
-                image,
-                subscription,
-                environment: &vars,
-            },
-            &handlers,
-        );
-        match recorded {
-            Ok(ids) => {
-                for (id, handler) in ids.into_iter().zip(&handlers) {
-                    self.deliver(id, handler, event.as_str(), &vars);
-                }
-            }
-            Err(e) => {
-                // Deliver all the same: the journal is for retries, not a gate.
-                tracing::error!("cannot journal event {event}: {e}");
-                for handler in &handlers {
-                    if let Some(program) = self.program(handler) {
-                        let _ = runner::run(&program, event.as_str(), &vars, self.timeout);
-                    }
-                }
             }
         }
     }

@@ -11,8 +11,6 @@ use std::fmt;
 pub use dispatch::Dispatcher;
 pub use environment::{event_variables, CacheVariables};
 
-use serde_json::{Map, Value};
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventType {
     ProcessPrefix,
@@ -42,10 +40,4 @@ impl fmt::Display for EventType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
-}
-
-/// Receives the events of a run, with the image's metadata (a `cache.index` entry or the
-/// list's `hv:image` object).
-pub trait EventSink: Sync {
-    fn emit(&self, event: EventType, metadata: &Map<String, Value>);
 }

@@ -4,8 +4,10 @@ use time::OffsetDateTime;
 
 use super::rules::{self, SignedList};
 use super::Services;
+use crate::db::journal::insert_event;
 use crate::db::{self, Db, NewImage, StoredList, Subscription};
 use crate::error::{Error, Result};
+use crate::events::{Dispatcher, EventType};
 use crate::fetch::redact_url;
 use crate::imagelist::{parse_date, ImageList};
 use crate::trust::{verify, Persistence};
@@ -27,10 +29,11 @@ pub enum Updated {
 pub fn update(
     db: &mut Db,
     services: &Services<'_>,
+    events: &Dispatcher,
     subscription: &Subscription,
 ) -> Result<Updated> {
     let stored = db.current_list(subscription)?;
-    let result = check_and_import(db, services, subscription, stored.as_ref());
+    let result = check_and_import(db, services, events, subscription, stored.as_ref());
     if let (Some(stored), Err(_)) = (&stored, &result) {
         recheck_stored(db, services, subscription, stored)?;
     }
@@ -50,6 +53,7 @@ pub fn clear_solved_crl_problems(db: &mut Db, services: &Services<'_>) -> Result
 fn check_and_import(
     db: &mut Db,
     services: &Services<'_>,
+    events: &Dispatcher,
     subscription: &Subscription,
     stored: Option<&StoredList>,
 ) -> Result<Updated> {
@@ -80,7 +84,7 @@ fn check_and_import(
             );
         }
     }
-    let new_images = import(db, subscription, &signed)?;
+    let new_images = import(db, events, subscription, &signed)?;
     Ok(Updated::Imported {
         version: signed.list.version.clone(),
         new_images,
@@ -123,8 +127,24 @@ fn unchanged(
     Ok(Updated::Unchanged)
 }
 
-fn import(db: &mut Db, subscription: &Subscription, signed: &SignedList) -> Result<Vec<NewImage>> {
-    db.write(|tx| db::import_list(tx, subscription, &signed.to_store(), false))
+/// Imports the list and journals SubscriptionImageNew for each new image in the same
+/// transaction (whatever the policy, as the original: the event announces the image), so
+/// a crash cannot keep the list and lose the events.
+fn import(
+    db: &mut Db,
+    events: &Dispatcher,
+    subscription: &Subscription,
+    signed: &SignedList,
+) -> Result<Vec<NewImage>> {
+    db.write(|tx| {
+        let new_images = db::import_list(tx, subscription, &signed.to_store(), false)?;
+        for image in &new_images {
+            if let Some(r) = events.record(EventType::SubscriptionImageNew, &image.metadata) {
+                insert_event(tx, &r, None)?;
+            }
+        }
+        Ok(new_images)
+    })
 }
 
 /// A list that moves its own `hv:uri` is reported, never followed on its own say-so.
