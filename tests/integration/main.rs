@@ -6,6 +6,7 @@ mod cache;
 mod cli;
 mod completion;
 mod config;
+mod crash;
 mod database;
 mod endorser;
 mod events;
