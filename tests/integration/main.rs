@@ -15,6 +15,7 @@ mod help;
 mod install;
 mod plugins;
 mod quickstart;
+mod service;
 mod subscribe;
 mod transfer;
 mod trust;
