@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs (or with --uninstall removes) vmcatcher: the binary, man pages, shell
-# completions, the shipped hooks, an example configuration, the systemd units and the
-# cron job (as an example: the timer is the default scheduler).
+# completions, the shipped hooks, the configuration, the systemd units and the cron job
+# (as an example: the timer is the default scheduler).
+#
+# One database and one cache: the unit and the cron job run as root, as the administrator
+# does, and the installed /etc/vmcatcher/vmcatcher.toml names the database, the cache
+# directories and the hook directory, so every run uses the same ones.
 #
 #   scripts/install.sh                      # build (cargo, release) and install under /usr/local
 #   PREFIX=/usr scripts/install.sh          # as a distribution package would
@@ -9,7 +13,8 @@
 #   scripts/install.sh --uninstall          # remove what install put there
 #
 # Variables: PREFIX (default /usr/local), DESTDIR (default empty), HOOKDIR (default
-# /usr/libexec/vmcatcher/hooks, the hook directory vmcatcher looks in by default),
+# /usr/libexec/vmcatcher/hooks, the hook directory vmcatcher looks in by default; written
+# into the installed configuration's events.hook_dirs),
 # SYSCONFDIR (default /etc), UNITDIR (default /usr/lib/systemd/system),
 # VMCATCHER_BIN (an already built binary; default: cargo build --release --locked).
 set -euo pipefail
@@ -35,12 +40,19 @@ example=$DESTDIR$PREFIX/share/doc/vmcatcher/vmcatcher.toml.example
 # copied to /etc/cron.d by sites without systemd.
 cron=$DESTDIR$PREFIX/share/doc/vmcatcher/cron.d-vmcatcher
 units=$DESTDIR$UNITDIR
-sysusers=$DESTDIR/usr/lib/sysusers.d/vmcatcher.conf
+# Earlier versions ran the unit as a vmcatcher user made by this sysusers file: removed by
+# both install and uninstall (the user itself, if systemd-sysusers made it, is left).
+old_sysusers=$DESTDIR/usr/lib/sysusers.d/vmcatcher.conf
 
 say() { printf '%s\n' "$*"; }
 
+# The configuration as installed: the example with the hook directory of this install.
+config_text() {
+    sed "s|^hook_dirs = \[\"/usr/libexec/vmcatcher/hooks\"\]|hook_dirs = [\"$HOOKDIR\"]|" contrib/vmcatcher.toml
+}
+
 uninstall() {
-    rm -f "$bin" "$bash_completion" "$zsh_completion" "$fish_completion" "$cron" "$sysusers" "$example"
+    rm -f "$bin" "$bash_completion" "$zsh_completion" "$fish_completion" "$cron" "$old_sysusers" "$example"
     rm -f "$man"/vmcatcher.1 "$man"/vmcatcher-*.1
     rm -f "$units/vmcatcher-sync.service" "$units/vmcatcher-sync.timer"
     for hook in plugins/vmcatcher-hook-*; do
@@ -48,7 +60,7 @@ uninstall() {
     done
     rmdir "$hooks" 2>/dev/null || true
     # The configuration goes only if it is still the untouched example.
-    if [ -f "$config" ] && cmp -s "$config" contrib/vmcatcher.toml; then
+    if [ -f "$config" ] && config_text | cmp -s "$config" -; then
         rm -f "$config"
         rmdir "$(dirname "$config")" 2>/dev/null || true
     elif [ -f "$config" ]; then
@@ -71,23 +83,25 @@ install_all() {
     install -D -m 0644 completions/vmcatcher.fish "$fish_completion"
     install -d -m 0755 "$hooks"
     install -m 0755 plugins/vmcatcher-hook-* "$hooks/"
-    install -D -m 0644 contrib/vmcatcher.toml "$example"
+    install -d -m 0755 "$(dirname "$example")" "$(dirname "$config")"
+    config_text > "$example"
+    chmod 0644 "$example"
     if [ -e "$config" ]; then
         say "kept the existing $config (the example is $example)"
     else
-        install -D -m 0644 contrib/vmcatcher.toml "$config"
+        install -m 0644 "$example" "$config"
     fi
-    install -d -m 0755 "$units" "$(dirname "$cron")" "$(dirname "$sysusers")"
+    install -d -m 0755 "$units" "$(dirname "$cron")"
     for unit in vmcatcher-sync.service vmcatcher-sync.timer; do
         sed "s|@BINDIR@|$BINDIR|g" "contrib/systemd/$unit" > "$units/$unit"
         chmod 0644 "$units/$unit"
     done
     sed "s|@BINDIR@|$BINDIR|g" contrib/cron/vmcatcher > "$cron"
     chmod 0644 "$cron"
-    install -m 0644 contrib/systemd/vmcatcher.sysusers.conf "$sysusers"
+    rm -f "$old_sysusers"
     say "vmcatcher installed into ${DESTDIR:-/} (PREFIX=$PREFIX)"
     if [ -z "$DESTDIR" ]; then
-        say "next: systemd-sysusers; systemctl daemon-reload; systemctl enable --now vmcatcher-sync.timer"
+        say "next: systemctl daemon-reload; systemctl enable --now vmcatcher-sync.timer"
         say "      (without systemd: cp $cron $SYSCONFDIR/cron.d/vmcatcher)"
     fi
 }

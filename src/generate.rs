@@ -150,11 +150,12 @@ const SECTIONS: &[Section] = &[
         "FILES",
         "",
         &[
-            ("/etc/vmcatcher/vmcatcher.toml", "The system configuration file."),
+            ("/etc/vmcatcher/vmcatcher.toml", "The system configuration file. As installed it sets database, cert_dir, the cache directories and events.hook_dirs, so root's shell, the systemd unit and the cron job, which all run as root, use the same database and cache."),
             ("/var/lib/vmcatcher/vmcatcher.db", "The database (mode 0600: it may hold HTTP passwords), and vmcatcher.db.lock beside it."),
             ("/var/cache/vmcatcher/endorsed, partial, expired", "The cache directories, each with a cache.index JSON file."),
             ("/etc/grid-security/certificates", "The IGTF trust directory: <hash>.0 CA certificates, <hash>.r0 CRLs (kept fresh by fetch-crl), *.signing_policy and *.namespaces."),
             ("/usr/libexec/vmcatcher/hooks", "Hooks shipped with vmcatcher and installed by the site."),
+            ("vmcatcher-sync.service, vmcatcher-sync.timer", "The systemd schedule: 'vmcatcher sync' every 6 hours as root without capabilities, everything read-only but /var/lib/vmcatcher and /var/cache/vmcatcher; hooks run in the same sandbox (a drop-in with ReadWritePaths= gives them more)."),
         ],
     ),
     (

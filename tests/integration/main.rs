@@ -17,6 +17,7 @@ mod install;
 mod plugins;
 mod quickstart;
 mod safety;
+mod service;
 mod subscribe;
 mod transfer;
 mod trust;
