@@ -43,6 +43,15 @@ pub enum FetchError {
         secs: u64,
     },
 
+    /// `http.transfer_timeout` passed: for a list, before the whole body arrived; for an
+    /// image, before the response head did.
+    #[error("{what} {url} took longer than http.transfer_timeout ({secs} s); the server is too slow or stalls: try again later, or raise http.transfer_timeout")]
+    TransferTimeout {
+        url: String,
+        what: &'static str,
+        secs: u64,
+    },
+
     /// The server answered with a non-2xx status (after redirects).
     #[error("HTTP {status} {reason} for {url}; check the URL{hint}")]
     HttpStatus {
@@ -92,6 +101,7 @@ impl FetchError {
         match self {
             FetchError::Connect { .. }
             | FetchError::Timeout { .. }
+            | FetchError::TransferTimeout { .. }
             | FetchError::Truncated { .. }
             | FetchError::Proxy { .. }
             | FetchError::InvalidResponse { .. }
@@ -112,6 +122,7 @@ impl FetchError {
             | FetchError::Proxy { url, .. }
             | FetchError::Tls { url, .. }
             | FetchError::Timeout { url, .. }
+            | FetchError::TransferTimeout { url, .. }
             | FetchError::HttpStatus { url, .. }
             | FetchError::TooLarge { url, .. }
             | FetchError::Truncated { url, .. }

@@ -7,7 +7,10 @@
 //! - https servers are verified against the anchors chosen by [`TlsAnchors`];
 //! - redirects are followed up to [`FetchOptions::max_redirects`], query strings kept, and
 //!   basic-auth credentials are never sent to another host or over a downgrade to http;
-//! - timeouts are per connect and per read, never per transfer (images are many GB);
+//! - timeouts are per connect and per read; a list transfer also has a whole-transfer
+//!   deadline ([`FetchOptions::transfer_timeout`]), an image the same deadline up to its
+//!   response head and then a minimum rate ([`FetchOptions::min_rate`]) instead, since
+//!   images are many GB;
 //! - a body shorter than its `Content-Length` is an error that says "resume", not a
 //!   silently short file;
 //! - URLs in messages and logs never carry credentials ([`redact_url`]).
@@ -25,7 +28,10 @@ pub use body::{is_resumable, truncation, BodyTruncated, ReadTimedOut};
 pub use download::Download;
 pub use error::FetchError;
 pub use location::redact_url;
-pub use options::{default_user_agent, FetchOptions, Secret, TlsAnchors};
+pub use options::{
+    default_user_agent, FetchOptions, Secret, TlsAnchors, DEFAULT_MIN_RATE,
+    DEFAULT_TRANSFER_TIMEOUT,
+};
 pub use proxy::ProxyConfig;
 
 use location::Scheme;

@@ -39,6 +39,8 @@ impl Services<'_> {
         FetchOptions {
             connect_timeout: Duration::from_secs(http.connect_timeout.value),
             read_timeout: Duration::from_secs(http.read_timeout.value),
+            transfer_timeout: Duration::from_secs(http.transfer_timeout.value),
+            min_rate: http.min_rate.value,
             max_redirects: http.max_redirects.value,
             tls_anchors,
             extra_roots,

@@ -7,6 +7,7 @@ mod cli;
 mod completion;
 mod config;
 mod database;
+mod deadline;
 mod endorser;
 mod events;
 mod fetch;
