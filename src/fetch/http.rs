@@ -195,6 +195,12 @@ fn send(
                 });
             }
             let next = redirect_target(&url, response.headers(), &shown)?;
+            if url.scheme() == "https" && next.scheme() == "http" {
+                return Err(FetchError::Downgrade {
+                    url: shown,
+                    target: redact_url(next.as_str()),
+                });
+            }
             tracing::debug!(from = %shown, to = %redact_url(next.as_str()), status = status.as_u16(), "redirect");
             url = next;
             continue;

@@ -11,6 +11,9 @@
 //!   deadline ([`FetchOptions::transfer_timeout`]), an image the same deadline up to its
 //!   response head and then a minimum rate ([`FetchOptions::min_rate`]) instead, since
 //!   images are many GB;
+//! - an https URL is never redirected to plain http;
+//! - `file://` opens regular files only, and images only when the options allow it
+//!   ([`FetchOptions::file_images`]);
 //! - a body shorter than its `Content-Length` is an error that says "resume", not a
 //!   silently short file;
 //! - URLs in messages and logs never carry credentials ([`redact_url`]).
@@ -85,7 +88,10 @@ impl Fetcher for UrlFetcher {
     ) -> Result<Download, FetchError> {
         match location::parse(url)? {
             (url, Scheme::Http) => http::open_stream(&url, opts, resume_from),
-            (url, Scheme::File) => file::open_stream(&url, resume_from),
+            (url, Scheme::File) if opts.file_images => file::open_stream(&url, resume_from),
+            (url, Scheme::File) => Err(FetchError::FileImageRefused {
+                url: redact_url(url.as_str()),
+            }),
         }
     }
 }

@@ -126,6 +126,11 @@ pub struct FetchOptions {
     pub basic_auth: Option<(String, Secret)>,
     /// Sent as `User-Agent`, so server operators can see who fetches.
     pub user_agent: String,
+    /// Whether [`super::Fetcher::open_stream`] may open `file://` URLs. Only images of a
+    /// list that was itself read from `file://` may be local files: a list fetched over
+    /// the network must not make vmcatcher read files of this machine. Lists (fetch_bytes)
+    /// always may: their URL is the administrator's own choice.
+    pub file_images: bool,
     /// Proxies to use. The default is none; production builds it with
     /// [`ProxyConfig::from_env`], tests pass their own so they never depend on the machine.
     pub proxy: ProxyConfig,
@@ -133,13 +138,14 @@ pub struct FetchOptions {
 
 impl Default for FetchOptions {
     /// The spec's defaults (`[http]` section): 30 s connect, 60 s per read, 300 s per list
-    /// transfer, 1024 bytes/s minimum image rate, 10 redirects.
+    /// transfer, 1024 bytes/s minimum image rate, 10 redirects; no `file://` images.
     fn default() -> Self {
         FetchOptions {
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(60),
             transfer_timeout: Duration::from_secs(DEFAULT_TRANSFER_TIMEOUT),
             min_rate: DEFAULT_MIN_RATE,
+            file_images: false,
             max_redirects: 10,
             tls_anchors: TlsAnchors::Both,
             extra_roots: Vec::new(),

@@ -12,6 +12,7 @@ mod endorser;
 mod events;
 mod fetch;
 mod generated;
+mod hardening;
 mod help;
 mod install;
 mod plugins;
