@@ -69,6 +69,14 @@ fn file_kind(meta: &Metadata) -> &'static str {
     }
 }
 
+/// Reads a local image list given as a plain path (`vmcatcher verify FILE`), with the
+/// same checks as a `file://` URL: a regular file, at most `max_bytes`.
+pub fn read_local_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, FetchError> {
+    let shown = path.display().to_string();
+    let (file, len) = open_regular(path, &shown)?;
+    read_capped(file, len, &shown, max_bytes)
+}
+
 pub(crate) fn fetch_bytes(url: &Url, max_bytes: u64) -> Result<Vec<u8>, FetchError> {
     let (file, len, shown) = open(url)?;
     read_capped(file, len, &shown, max_bytes)

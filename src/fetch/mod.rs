@@ -30,6 +30,7 @@ mod proxy;
 pub use body::{is_resumable, truncation, BodyTruncated, ReadTimedOut};
 pub use download::Download;
 pub use error::FetchError;
+pub use file::read_local_file;
 pub use location::redact_url;
 pub use options::{
     default_user_agent, FetchOptions, Secret, TlsAnchors, DEFAULT_MIN_RATE,

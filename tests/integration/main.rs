@@ -20,3 +20,4 @@ mod quickstart;
 mod subscribe;
 mod transfer;
 mod trust;
+mod verify_path;
