@@ -144,6 +144,8 @@ struct FileCache {
 struct FileHttp {
     connect_timeout: Option<u64>,
     read_timeout: Option<u64>,
+    transfer_timeout: Option<u64>,
+    min_rate: Option<u64>,
     max_redirects: Option<u32>,
 }
 
@@ -187,6 +189,10 @@ pub struct CacheConfig {
 pub struct HttpConfig {
     pub connect_timeout: Setting<u64>,
     pub read_timeout: Setting<u64>,
+    /// Seconds for a whole list transfer, and for an image up to its response head.
+    pub transfer_timeout: Setting<u64>,
+    /// Bytes/s an image must average over each `read_timeout` window; 0: no floor.
+    pub min_rate: Setting<u64>,
     pub max_redirects: Setting<u32>,
 }
 
@@ -380,6 +386,12 @@ impl Config {
         let http = HttpConfig {
             connect_timeout: layers.pick(None, None, file.http.connect_timeout, || Ok(30))?,
             read_timeout: layers.pick(None, None, file.http.read_timeout, || Ok(60))?,
+            transfer_timeout: layers.pick(None, None, file.http.transfer_timeout, || {
+                Ok(crate::fetch::DEFAULT_TRANSFER_TIMEOUT)
+            })?,
+            min_rate: layers.pick(None, None, file.http.min_rate, || {
+                Ok(crate::fetch::DEFAULT_MIN_RATE)
+            })?,
             max_redirects: layers.pick(None, None, file.http.max_redirects, || Ok(10))?,
         };
         in_range(
@@ -396,6 +408,20 @@ impl Config {
             0,
             100,
             "redirects",
+        )?;
+        in_range(
+            &http.transfer_timeout,
+            "http.transfer_timeout",
+            1,
+            DAY,
+            "seconds",
+        )?;
+        in_range(
+            &http.min_rate,
+            "http.min_rate",
+            0,
+            1 << 40,
+            "bytes per second",
         )?;
 
         let command = layers.pick(
@@ -518,6 +544,8 @@ impl Config {
             ),
             entry("http.connect_timeout", &h.connect_timeout, num),
             entry("http.read_timeout", &h.read_timeout, num),
+            entry("http.transfer_timeout", &h.transfer_timeout, num),
+            entry("http.min_rate", &h.min_rate, num),
             entry("http.max_redirects", &h.max_redirects, num32),
             entry("events.command", &e.command, text),
             entry("events.subscribe_command", &e.subscribe_command, text),

@@ -96,6 +96,8 @@ const SECTIONS: &[Section] = &[
             ("cache.max_tries", "Download requests per image and list version. Default: 5."),
             ("cache.expired_retention_days", "Delete expired files older than this; 0 keeps them. Default: 0."),
             ("http.connect_timeout, http.read_timeout, http.max_redirects", "Transport limits. Defaults: 30, 60 (per read), 10."),
+            ("http.transfer_timeout", "Seconds for a whole image list transfer, and for an image up to its response headers; a server dribbling its answer is cut then (exit 10 for a list). Default: 300."),
+            ("http.min_rate", "Bytes per second an image download must average over each http.read_timeout window, else it is cut, counted as a failed try and resumed later from the partial file; 0 turns the floor off. Default: 1024."),
             ("events.command, events.subscribe_command", "Shell command run for every event (subscription events: subscribe_command, default command)."),
             ("events.timeout", "Seconds a handler may run before SIGTERM (then SIGKILL). Default: 10."),
             ("events.hook_dirs", "Where vmcatcher-hook-* executables are looked for before PATH. Default: [\"/usr/libexec/vmcatcher/hooks\"]."),

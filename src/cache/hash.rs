@@ -3,8 +3,9 @@
 //! sha2 0.11 has no `io::Write` impl, so every digest here is computed in a read loop over
 //! a [`BUFFER_SIZE`] buffer; the same buffer size is used while downloading.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
@@ -174,14 +175,41 @@ pub(crate) fn hash_reader(
     }
 }
 
-/// Size and lowercase hex SHA-512 of the file at `path`.
+/// Size and lowercase hex SHA-512 of the regular file at `path` (see [`open_cached`]).
 pub fn sha512_file(path: &Path) -> io::Result<(u64, String)> {
     let mut buf = vec![0u8; BUFFER_SIZE];
     sha512_file_with(path, &mut buf)
 }
 
+/// Opens a file of a cache directory for reading: not through a symbolic link
+/// (`O_NOFOLLOW`), and only a regular file (opened `O_NONBLOCK`, so a FIFO planted there
+/// cannot hang `cache check`).
+pub fn open_cached(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                io::Error::new(
+                    e.kind(),
+                    "is a symbolic link (not followed in a cache directory)",
+                )
+            } else {
+                e
+            }
+        })?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is not a regular file",
+        ));
+    }
+    Ok(file)
+}
+
 fn sha512_file_with(path: &Path, buf: &mut [u8]) -> io::Result<(u64, String)> {
-    let mut file = File::open(path)?;
+    let mut file = open_cached(path)?;
     let mut hasher = Sha512::new();
     let size = hash_reader(&mut file, &mut hasher, buf)?;
     Ok((size, hex(&hasher.finalize())))
@@ -190,7 +218,7 @@ fn sha512_file_with(path: &Path, buf: &mut [u8]) -> io::Result<(u64, String)> {
 /// As [`sha512_file`], reading the next buffer while a second thread hashes the previous
 /// one (for a lone file when there is a spare core).
 fn sha512_file_pipelined(path: &Path) -> io::Result<(u64, String)> {
-    let mut file = File::open(path)?;
+    let mut file = open_cached(path)?;
     let mut pipeline = BackgroundHasher::new(Sha512::new());
     let mut total = 0u64;
     loop {

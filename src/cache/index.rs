@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -68,12 +68,13 @@ impl CacheIndex {
     /// the caller adopts them again.
     pub fn load(dir: &Path) -> Result<CacheIndex, IndexError> {
         let path = dir.join(INDEX_FILE);
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
+        let parsed = match read_plain(&path) {
+            Ok(Some(bytes)) => parse(&bytes),
+            Ok(None) => Err("not a regular file (a symbolic link, a FIFO...)".into()),
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(CacheIndex::new(dir)),
             Err(source) => return Err(IndexError::Read { path, source }),
         };
-        match parse(&bytes) {
+        match parsed {
             Ok(entries) => Ok(CacheIndex {
                 dir: dir.to_owned(),
                 entries,
@@ -98,13 +99,13 @@ impl CacheIndex {
         }
     }
 
-    /// Writes the index atomically: `<dir>/.cache.index.tmp-<pid>`, `fsync`, rename over
-    /// `cache.index`, `fsync` of the directory. A crash leaves the old or the new index.
+    /// Writes the index atomically: a new `<dir>/.cache.index.tmp-<pid>-<random>` created
+    /// with `O_EXCL` (so nothing planted at a guessable name is ever followed or
+    /// truncated), `fsync`, rename over `cache.index`, `fsync` of the directory. A crash
+    /// leaves the old or the new index.
     pub fn save(&self) -> io::Result<()> {
-        let temp = self
-            .dir
-            .join(format!("{TEMP_PREFIX}{}", std::process::id()));
-        let result = self.write_to(&temp).and_then(|()| {
+        let (temp, file) = create_temp(&self.dir)?;
+        let result = self.write_to(file).and_then(|()| {
             fs::rename(&temp, self.dir.join(INDEX_FILE))?;
             fsync_dir(&self.dir)
         });
@@ -114,13 +115,7 @@ impl CacheIndex {
         result
     }
 
-    fn write_to(&self, temp: &Path) -> io::Result<()> {
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o644)
-            .open(temp)?;
+    fn write_to(&self, file: File) -> io::Result<()> {
         let mut out = BufWriter::new(file);
         to_writer(&mut out, &self.entries)?;
         out.write_all(b"\n")?;
@@ -181,13 +176,67 @@ impl CacheIndex {
     }
 }
 
+/// Creates a fresh temporary file for [`CacheIndex::save`]: `O_CREAT | O_EXCL |
+/// O_NOFOLLOW`, mode 0644, under a name with 64 random bits; a name taken (by anything,
+/// a symbolic link included) is never opened, another is drawn.
+fn create_temp(dir: &Path) -> io::Result<(PathBuf, File)> {
+    let mut last = None;
+    for _ in 0..8 {
+        let mut random = [0u8; 8];
+        openssl::rand::rand_bytes(&mut random).map_err(io::Error::other)?;
+        let path = dir.join(format!(
+            "{TEMP_PREFIX}{}-{:016x}",
+            std::process::id(),
+            u64::from_le_bytes(random)
+        ));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .mode(0o644)
+            .open(&path)
+        {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::other("no free temporary name")))
+}
+
+/// The bytes of `path` if it is a regular file; an error for a directory; `None` for
+/// anything else (a symbolic link, a FIFO, a device). Opened with
+/// `O_NOFOLLOW | O_NONBLOCK`: a symbolic link is not followed and a FIFO cannot hang us.
+fn read_plain(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    let mut file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        // Not something to set aside: an administrator's mistake to be told about.
+        return Err(io::Error::from_raw_os_error(libc::EISDIR));
+    }
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
+}
+
 /// `fsync` a directory, so that renames and new files in it survive a crash.
 pub fn fsync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
 /// Whether `file_name` is one of the index's own temporary or quarantined files
-/// (`.cache.index.tmp-<pid>`, `cache.index.corrupt-<timestamp>`), which are not images and
+/// (`.cache.index.tmp-<pid>-<random>`, `cache.index.corrupt-<timestamp>`), which are not images and
 /// should not be reported as unknown files. `cache.index` itself is not included.
 pub fn is_temporary(file_name: &str) -> bool {
     file_name.starts_with(TEMP_PREFIX) || file_name.starts_with(CORRUPT_PREFIX)
@@ -351,6 +400,25 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[test]
+    fn save_never_follows_a_link_at_a_temporary_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        fs::write(&outside, "precious").unwrap();
+        let cache = dir.path().join("cache");
+        fs::create_dir(&cache).unwrap();
+        // The name the index used to be written to: guessable from the pid.
+        let old_name = cache.join(format!("{TEMP_PREFIX}{}", std::process::id()));
+        std::os::unix::fs::symlink(&outside, &old_name).unwrap();
+        let mut index = CacheIndex::new(&cache);
+        index.insert("u1", Entry::new());
+        index.save().unwrap();
+        assert_eq!(fs::read_to_string(&outside).unwrap(), "precious");
+        assert_eq!(CacheIndex::load(&cache).unwrap(), index);
+        // Only the planted link is left beside the index: the temporary was renamed.
+        assert_eq!(fs::read_dir(&cache).unwrap().count(), 2);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod hash;
 pub mod index;
 mod operation;
 mod progress;
+mod safefs;
 pub mod space;
 pub mod transfer;
 
@@ -244,11 +245,7 @@ fn remove_stale_temporaries(dir: &Path) {
 /// Moves a file, copying when source and target are on different file systems.
 pub(crate) fn move_file(from: &Path, to: &Path) -> std::io::Result<()> {
     match fs::rename(from, to) {
-        Err(e) if e.raw_os_error() == Some(libc::EXDEV) => {
-            fs::copy(from, to)?;
-            fs::File::open(to)?.sync_all()?;
-            fs::remove_file(from)
-        }
+        Err(e) if e.raw_os_error() == Some(libc::EXDEV) => safefs::copy_across(from, to),
         other => other,
     }
 }

@@ -6,7 +6,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -177,8 +177,7 @@ pub fn transfer(
     let mut buf = vec![0u8; BUFFER_SIZE];
     let mut hasher = Sha512::new();
 
-    let existed = job.path.symlink_metadata().is_ok();
-    let mut file = open_partial(job.path).map_err(|e| job.local_error("open", e))?;
+    let (mut file, existed) = open_partial(job.path).map_err(|e| job.local_error("open", e))?;
     let on_disk = job.local("inspect", file.metadata())?.len();
     let mut offset = 0;
     if on_disk > 0 && on_disk <= job.size {
@@ -189,6 +188,7 @@ pub fn transfer(
         if offset == job.size {
             if hex(&hasher.finalize_reset()) == job.sha512 {
                 job.local("sync", file.sync_all())?;
+                job.local("set the mode of", verified(&file))?;
                 progress.start(job.size, job.size);
                 tracing::debug!(path = %job.path.display(), "partial file already complete");
                 return Ok(Transferred {
@@ -314,6 +314,9 @@ pub fn transfer(
     if let Err(e) = file.sync_all() {
         return Err(job.fail_local("sync", e, file));
     }
+    if let Err(e) = verified(&file) {
+        return Err(job.fail_local("set the mode of", e, file));
+    }
     Ok(Transferred {
         fetched: job.size - resumed_from,
         resumed_from,
@@ -365,16 +368,88 @@ fn remove(path: &Path) {
     }
 }
 
-/// Opens (or creates, mode 0644: hooks read the images) the partial file for reading the
-/// kept prefix and appending.
-fn open_partial(path: &Path) -> io::Result<File> {
+/// Opens the partial file for reading the kept prefix and appending, or creates it;
+/// returns it and whether it existed.
+///
+/// The partial directory must not be a way to make vmcatcher write elsewhere: the name is
+/// opened with `O_NOFOLLOW` (a symbolic link is not followed) and `O_NONBLOCK` (a FIFO
+/// does not hang the open), and anything but a regular file with one link (a symbolic
+/// link, a FIFO, a hard link to a file elsewhere) is unlinked, with a warning, and
+/// replaced by a new file created with `O_EXCL`. The file is mode 0600 until the
+/// download is verified ([`verified`]).
+fn open_partial(path: &Path) -> io::Result<(File, bool)> {
+    let open = || {
+        OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(path)
+    };
+    match open() {
+        Ok(file) => {
+            let meta = file.metadata()?;
+            if meta.is_file() && meta.nlink() == 1 {
+                clear_nonblock(&file)?;
+                // Not yet verified, whatever an earlier version or run left.
+                file.set_permissions(fs::Permissions::from_mode(0o600))?;
+                return Ok((file, true));
+            }
+            drop(file);
+            replace_foreign(
+                path,
+                "is not a plain file of its own (a FIFO, a device or a hard link)",
+            )
+        }
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            replace_foreign(path, "is a symbolic link")
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((create_partial(path)?, false)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Unlinks what an attacker or an accident put at `path` (never what it points to) and
+/// creates a fresh partial file in its place.
+fn replace_foreign(path: &Path, what: &str) -> io::Result<(File, bool)> {
+    tracing::warn!(
+        "{} {what}: not following it; removing it and downloading into a new file",
+        path.display()
+    );
+    fs::remove_file(path)?;
+    Ok((create_partial(path)?, false))
+}
+
+/// A new partial file: `O_EXCL` (fails rather than open anything already there, a
+/// symbolic link included), mode 0600.
+fn create_partial(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .read(true)
         .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o644)
+        .create_new(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .mode(0o600)
         .open(path)
+}
+
+fn clear_nonblock(file: &File) -> io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl on a descriptor `file` keeps open; no memory is passed.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: as above.
+    if unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The download is complete and its SHA-512 is the list's: from now on hooks and other
+/// users may read it (0644). Only a verified file gets there.
+fn verified(file: &File) -> io::Result<()> {
+    file.set_permissions(fs::Permissions::from_mode(0o644))
 }
 
 /// How many written bytes may wait in the page cache before their writeback is started.

@@ -1,5 +1,7 @@
 //! `vmcatcher verify`: every check on one signed list, no database.
 
+use std::path::Path;
+
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -7,7 +9,7 @@ use crate::cli::{Format, TlsAnchorsArg};
 use crate::commands::subscribe::tls_anchors;
 use crate::commands::Context;
 use crate::error::{Error, ListRule, Result};
-use crate::fetch::{redact_url, UrlFetcher};
+use crate::fetch::{read_local_file, redact_url, UrlFetcher, MAX_LIST_BYTES};
 use crate::imagelist::{format_date, ImageList};
 use crate::output;
 use crate::subscription::rules;
@@ -29,12 +31,10 @@ pub fn run(ctx: &Context, source: &str, anchors: TlsAnchorsArg) -> Result<()> {
         let options = services.fetch_options(tls_anchors(anchors), None, None);
         rules::fetch(&fetcher, source, &options)?
     } else {
-        std::fs::read(source).map_err(|e| {
-            Error::list(
-                ListRule::Fetch,
-                format!("cannot read the image list {source}: {e}"),
-            )
-        })?
+        // The checks of a file:// URL: a regular file (not a FIFO or a device that never
+        // ends), at most MAX_LIST_BYTES.
+        read_local_file(Path::new(source), MAX_LIST_BYTES)
+            .map_err(|e| Error::list(ListRule::Fetch, format!("cannot read the image list: {e}")))?
     };
 
     let report = inspect(&services.trust, &raw);

@@ -9,6 +9,7 @@
 use std::error::Error as StdError;
 use std::fmt;
 use std::io::{self, Read};
+use std::time::{Duration, Instant};
 
 use super::error::FetchError;
 
@@ -47,6 +48,32 @@ impl fmt::Display for ReadTimedOut {
 
 impl StdError for ReadTimedOut {}
 
+/// The payload of the `TimedOut` error returned when an image body is slower than
+/// `http.min_rate` over a whole window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooSlow {
+    /// Bytes received in the window.
+    pub received: u64,
+    /// Length of the window, milliseconds.
+    pub window_ms: u64,
+    /// The configured floor, bytes per second.
+    pub min_rate: u64,
+}
+
+impl fmt::Display for TooSlow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.window_ms as f64 / 1000.0;
+        write!(
+            f,
+            "received {} bytes in {secs:.1} s, below http.min_rate = {} bytes/s: the server is too \
+             slow or stalls; lower http.min_rate if this link really is that slow",
+            self.received, self.min_rate
+        )
+    }
+}
+
+impl StdError for TooSlow {}
+
 /// Whether an error from a [`super::Download`] reader is worth a resumed retry
 /// (cut short, timed out, connection reset) rather than a failure of the data itself.
 pub fn is_resumable(err: &io::Error) -> bool {
@@ -72,6 +99,39 @@ pub(crate) struct CheckedBody<R> {
     expected: Option<u64>,
     received: u64,
     read_timeout_secs: u64,
+    rate: Option<RateFloor>,
+    /// A window closed below the floor: the bytes of that read were handed out, the
+    /// next read fails.
+    too_slow: Option<TooSlow>,
+}
+
+/// The minimum-rate rule: bytes counted per window, checked when a window is over.
+struct RateFloor {
+    min_rate: u64,
+    window: Duration,
+    started: Instant,
+    bytes: u64,
+}
+
+impl RateFloor {
+    /// Counts `n` more bytes; the verdict when a window closed below the floor.
+    fn record(&mut self, n: u64) -> Option<TooSlow> {
+        self.bytes += n;
+        let elapsed = self.started.elapsed();
+        if elapsed < self.window {
+            return None;
+        }
+        if (self.bytes as f64) < self.min_rate as f64 * elapsed.as_secs_f64() {
+            return Some(TooSlow {
+                received: self.bytes,
+                window_ms: elapsed.as_millis() as u64,
+                min_rate: self.min_rate,
+            });
+        }
+        self.started = Instant::now();
+        self.bytes = 0;
+        None
+    }
 }
 
 impl<R: Read> CheckedBody<R> {
@@ -81,7 +141,22 @@ impl<R: Read> CheckedBody<R> {
             expected,
             received: 0,
             read_timeout_secs,
+            rate: None,
+            too_slow: None,
         }
+    }
+
+    /// Cuts the body (a resumable `TimedOut` carrying [`TooSlow`]) when fewer than
+    /// `min_rate` bytes per second arrive on average over a `window`; 0 means no floor.
+    /// The first window starts now.
+    pub(crate) fn with_min_rate(mut self, min_rate: u64, window: Duration) -> Self {
+        self.rate = (min_rate > 0 && !window.is_zero()).then(|| RateFloor {
+            min_rate,
+            window,
+            started: Instant::now(),
+            bytes: 0,
+        });
+        self
     }
 }
 
@@ -89,6 +164,9 @@ impl<R: Read> Read for CheckedBody<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
+        }
+        if let Some(slow) = self.too_slow.clone() {
+            return Err(io::Error::new(io::ErrorKind::TimedOut, slow));
         }
         match self.inner.read(buf) {
             Ok(0) => match self.expected {
@@ -103,6 +181,7 @@ impl<R: Read> Read for CheckedBody<R> {
             },
             Ok(n) => {
                 self.received += n as u64;
+                self.too_slow = self.rate.as_mut().and_then(|r| r.record(n as u64));
                 Ok(n)
             }
             Err(e)
@@ -176,6 +255,34 @@ mod tests {
             .read_to_end(&mut out)
             .unwrap();
         assert_eq!(out, b"abcabc");
+    }
+
+    /// Gives one byte per read, `pause` apart.
+    struct Dribble(Duration);
+    impl Read for Dribble {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            std::thread::sleep(self.0);
+            buf[0] = b'x';
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn a_body_below_the_minimum_rate_is_cut_after_one_window() {
+        let started = Instant::now();
+        let mut body = CheckedBody::new(Dribble(Duration::from_millis(20)), None, 1)
+            .with_min_rate(1024, Duration::from_millis(200));
+        let err = body.read_to_end(&mut Vec::new()).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(is_resumable(&err));
+        let msg = err.to_string();
+        assert!(msg.contains("below http.min_rate = 1024 bytes/s"), "{msg}");
+        // No floor: the same body goes on.
+        let mut body = CheckedBody::new(Dribble(Duration::from_millis(1)), None, 1)
+            .with_min_rate(0, Duration::from_millis(10))
+            .take(30);
+        assert_eq!(body.read_to_end(&mut Vec::new()).unwrap(), 30);
     }
 
     struct Stalled;

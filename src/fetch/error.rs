@@ -43,6 +43,27 @@ pub enum FetchError {
         secs: u64,
     },
 
+    /// `http.transfer_timeout` passed: for a list, before the whole body arrived; for an
+    /// image, before the response head did.
+    #[error("{what} {url} took longer than http.transfer_timeout ({secs} s); the server is too slow or stalls: try again later, or raise http.transfer_timeout")]
+    TransferTimeout {
+        url: String,
+        what: &'static str,
+        secs: u64,
+    },
+
+    /// An https URL redirected to plain http.
+    #[error("refusing the redirect from {url} to {target}: it leaves https for unencrypted http; fix the redirect on the server, or give the http URL itself if plain http is really meant")]
+    Downgrade { url: String, target: String },
+
+    /// A `file://` image URL in a list that was not read from `file://`.
+    #[error("image URL {url} is refused: a file:// image is accepted only from an image list that was itself read from a file:// URL; publish the image over https or http")]
+    FileImageRefused { url: String },
+
+    /// A `file://` URL (or a local path) that names a directory, a FIFO, a device...
+    #[error("{url} is {kind}, not a regular file; give the path of a regular file")]
+    NotRegularFile { url: String, kind: &'static str },
+
     /// The server answered with a non-2xx status (after redirects).
     #[error("HTTP {status} {reason} for {url}; check the URL{hint}")]
     HttpStatus {
@@ -92,6 +113,7 @@ impl FetchError {
         match self {
             FetchError::Connect { .. }
             | FetchError::Timeout { .. }
+            | FetchError::TransferTimeout { .. }
             | FetchError::Truncated { .. }
             | FetchError::Proxy { .. }
             | FetchError::InvalidResponse { .. }
@@ -112,6 +134,10 @@ impl FetchError {
             | FetchError::Proxy { url, .. }
             | FetchError::Tls { url, .. }
             | FetchError::Timeout { url, .. }
+            | FetchError::TransferTimeout { url, .. }
+            | FetchError::Downgrade { url, .. }
+            | FetchError::FileImageRefused { url }
+            | FetchError::NotRegularFile { url, .. }
             | FetchError::HttpStatus { url, .. }
             | FetchError::TooLarge { url, .. }
             | FetchError::Truncated { url, .. }

@@ -5,6 +5,7 @@
 //! whatever host a redirect names, and because each hop needs its own proxy decision.
 
 use std::io::{self, Read};
+use std::time::{Duration, Instant};
 
 use attohttpc::header::{
     HeaderMap, ACCEPT, CONTENT_LENGTH, CONTENT_RANGE, LOCATION, PROXY_AUTHORIZATION, RANGE,
@@ -30,12 +31,62 @@ struct Answer {
     reader: ResponseReader,
 }
 
+/// What the transfer deadline covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Deadline {
+    /// Everything up to the last body byte (image lists).
+    Whole,
+    /// Connect, request and response head; the body is read without it (images).
+    Head,
+}
+
+/// The end of `http.transfer_timeout` for a transfer starting now.
+struct Clock {
+    deadline: Instant,
+    secs: u64,
+    covers: Deadline,
+}
+
+impl Clock {
+    fn start(opts: &FetchOptions, covers: Deadline) -> Clock {
+        Clock {
+            deadline: Instant::now() + opts.transfer_timeout,
+            secs: opts.transfer_timeout.as_secs(),
+            covers,
+        }
+    }
+
+    /// Time left, none when the deadline has passed.
+    fn remaining(&self) -> Option<Duration> {
+        Some(self.deadline.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero())
+    }
+
+    /// Whether an error seen now is the deadline's doing: attohttpc shuts the socket down
+    /// at the deadline, which surfaces as a timeout, an EOF or a TLS error depending on
+    /// where it hits. A few milliseconds of slack cover the timer thread waking early.
+    fn expired(&self) -> bool {
+        Instant::now() + Duration::from_millis(20) >= self.deadline
+    }
+
+    fn error(&self, url: &str) -> FetchError {
+        FetchError::TransferTimeout {
+            url: url.to_owned(),
+            what: match self.covers {
+                Deadline::Whole => "fetching",
+                Deadline::Head => "waiting for the response headers of",
+            },
+            secs: self.secs,
+        }
+    }
+}
+
 pub(crate) fn fetch_bytes(
     url: &Url,
     opts: &FetchOptions,
     max_bytes: u64,
 ) -> Result<Vec<u8>, FetchError> {
-    let answer = send(url, opts, None)?;
+    let clock = Clock::start(opts, Deadline::Whole);
+    let answer = send(url, opts, None, &clock)?;
     let length = content_length(&answer)?;
     if length.is_some_and(|len| len > max_bytes) {
         return Err(FetchError::TooLarge {
@@ -46,9 +97,12 @@ pub(crate) fn fetch_bytes(
     let body = CheckedBody::new(answer.reader, length, opts.read_timeout.as_secs());
     let mut out = Vec::with_capacity(length.unwrap_or(64 * 1024).min(max_bytes) as usize);
     // Bodies without a length (chunked, close-delimited) are capped while reading.
-    body.take(max_bytes.saturating_add(1))
-        .read_to_end(&mut out)
-        .map_err(|e| read_error(e, &answer.url))?;
+    let read = body.take(max_bytes.saturating_add(1)).read_to_end(&mut out);
+    // A body "ending" at the deadline was cut by it (a close-delimited body ends cleanly).
+    if clock.expired() {
+        return Err(clock.error(&answer.url));
+    }
+    read.map_err(|e| read_error(e, &answer.url))?;
     if out.len() as u64 > max_bytes {
         return Err(FetchError::TooLarge {
             url: answer.url,
@@ -63,7 +117,8 @@ pub(crate) fn open_stream(
     opts: &FetchOptions,
     resume_from: u64,
 ) -> Result<Download, FetchError> {
-    let answer = send(url, opts, (resume_from > 0).then_some(resume_from))?;
+    let clock = Clock::start(opts, Deadline::Head);
+    let answer = send(url, opts, (resume_from > 0).then_some(resume_from), &clock)?;
     let length = content_length(&answer)?;
     let (resumed, total_size) = if answer.status == StatusCode::PARTIAL_CONTENT {
         let (start, total) = content_range(&answer)?;
@@ -81,11 +136,10 @@ pub(crate) fn open_stream(
         (false, length)
     };
     Ok(Download {
-        reader: Box::new(CheckedBody::new(
-            answer.reader,
-            length,
-            opts.read_timeout.as_secs(),
-        )),
+        reader: Box::new(
+            CheckedBody::new(answer.reader, length, opts.read_timeout.as_secs())
+                .with_min_rate(opts.min_rate, opts.read_timeout),
+        ),
         status: answer.status.as_u16(),
         content_length: length,
         resumed,
@@ -94,7 +148,12 @@ pub(crate) fn open_stream(
 }
 
 /// Send a GET, following redirects, and return the first non-redirect 2xx answer.
-fn send(start: &Url, opts: &FetchOptions, range_from: Option<u64>) -> Result<Answer, FetchError> {
+fn send(
+    start: &Url,
+    opts: &FetchOptions,
+    range_from: Option<u64>,
+    clock: &Clock,
+) -> Result<Answer, FetchError> {
     if !start.username().is_empty() || start.password().is_some() {
         return Err(FetchError::BadUrl {
             url: redact_url(start.as_str()),
@@ -113,8 +172,19 @@ fn send(start: &Url, opts: &FetchOptions, range_from: Option<u64>) -> Result<Ans
             .as_ref()
             .filter(|_| may_send_credentials(start, &url));
         tracing::debug!(url = %shown, range_from, auth = credentials.is_some(), "GET");
+        let remaining = clock.remaining().ok_or_else(|| clock.error(&shown))?;
         let request = build_request(&url, opts, range_from, credentials)?;
-        let response = request.send().map_err(|e| send_error(e, &shown, opts))?;
+        let request = match clock.covers {
+            Deadline::Whole => request.timeout(remaining),
+            Deadline::Head => request.head_timeout(remaining),
+        };
+        let response = request.send().map_err(|e| {
+            if clock.expired() {
+                clock.error(&shown)
+            } else {
+                send_error(e, &shown, opts)
+            }
+        })?;
         let status = response.status();
         if is_redirect(status) {
             redirects += 1;
@@ -125,6 +195,12 @@ fn send(start: &Url, opts: &FetchOptions, range_from: Option<u64>) -> Result<Ans
                 });
             }
             let next = redirect_target(&url, response.headers(), &shown)?;
+            if url.scheme() == "https" && next.scheme() == "http" {
+                return Err(FetchError::Downgrade {
+                    url: shown,
+                    target: redact_url(next.as_str()),
+                });
+            }
             tracing::debug!(from = %shown, to = %redact_url(next.as_str()), status = status.as_u16(), "redirect");
             url = next;
             continue;

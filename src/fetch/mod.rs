@@ -7,7 +7,13 @@
 //! - https servers are verified against the anchors chosen by [`TlsAnchors`];
 //! - redirects are followed up to [`FetchOptions::max_redirects`], query strings kept, and
 //!   basic-auth credentials are never sent to another host or over a downgrade to http;
-//! - timeouts are per connect and per read, never per transfer (images are many GB);
+//! - timeouts are per connect and per read; a list transfer also has a whole-transfer
+//!   deadline ([`FetchOptions::transfer_timeout`]), an image the same deadline up to its
+//!   response head and then a minimum rate ([`FetchOptions::min_rate`]) instead, since
+//!   images are many GB;
+//! - an https URL is never redirected to plain http;
+//! - `file://` opens regular files only, and images only when the options allow it
+//!   ([`FetchOptions::file_images`]);
 //! - a body shorter than its `Content-Length` is an error that says "resume", not a
 //!   silently short file;
 //! - URLs in messages and logs never carry credentials ([`redact_url`]).
@@ -24,8 +30,12 @@ mod proxy;
 pub use body::{is_resumable, truncation, BodyTruncated, ReadTimedOut};
 pub use download::Download;
 pub use error::FetchError;
+pub use file::read_local_file;
 pub use location::redact_url;
-pub use options::{default_user_agent, FetchOptions, Secret, TlsAnchors};
+pub use options::{
+    default_user_agent, FetchOptions, Secret, TlsAnchors, DEFAULT_MIN_RATE,
+    DEFAULT_TRANSFER_TIMEOUT,
+};
 pub use proxy::ProxyConfig;
 
 use location::Scheme;
@@ -79,7 +89,10 @@ impl Fetcher for UrlFetcher {
     ) -> Result<Download, FetchError> {
         match location::parse(url)? {
             (url, Scheme::Http) => http::open_stream(&url, opts, resume_from),
-            (url, Scheme::File) => file::open_stream(&url, resume_from),
+            (url, Scheme::File) if opts.file_images => file::open_stream(&url, resume_from),
+            (url, Scheme::File) => Err(FetchError::FileImageRefused {
+                url: redact_url(url.as_str()),
+            }),
         }
     }
 }

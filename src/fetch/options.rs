@@ -94,13 +94,28 @@ impl From<&str> for Secret {
     }
 }
 
+/// Default of `http.transfer_timeout`, seconds: real lists take well under a second.
+pub const DEFAULT_TRANSFER_TIMEOUT: u64 = 300;
+
+/// Default of `http.min_rate`, bytes per second: a floor that only a stalled or hostile
+/// server falls under (60 KiB per default 60 s window), never a merely slow link.
+pub const DEFAULT_MIN_RATE: u64 = 1024;
+
 /// Settings of one fetch. Build it once from the configuration and the subscription.
 #[derive(Clone, Debug)]
 pub struct FetchOptions {
     /// Time allowed to open the TCP connection.
     pub connect_timeout: Duration,
     /// Time allowed for each read. Never a whole-transfer deadline: images are many GB.
+    /// Also the window over which an image body's rate is averaged for [`Self::min_rate`].
     pub read_timeout: Duration,
+    /// Deadline of a whole image list transfer (connect, redirects, head and body), and of
+    /// everything before the body of an image (connect, redirects, response head): a
+    /// server dribbling its answer a byte at a time is cut at this point.
+    pub transfer_timeout: Duration,
+    /// Bytes per second an image body must average over each `read_timeout` window, else
+    /// the transfer is cut (resumable). 0 turns the rule off.
+    pub min_rate: u64,
     /// Redirects followed before giving up.
     pub max_redirects: u32,
     /// Which CAs may vouch for https servers.
@@ -111,17 +126,26 @@ pub struct FetchOptions {
     pub basic_auth: Option<(String, Secret)>,
     /// Sent as `User-Agent`, so server operators can see who fetches.
     pub user_agent: String,
+    /// Whether [`super::Fetcher::open_stream`] may open `file://` URLs. Only images of a
+    /// list that was itself read from `file://` may be local files: a list fetched over
+    /// the network must not make vmcatcher read files of this machine. Lists (fetch_bytes)
+    /// always may: their URL is the administrator's own choice.
+    pub file_images: bool,
     /// Proxies to use. The default is none; production builds it with
     /// [`ProxyConfig::from_env`], tests pass their own so they never depend on the machine.
     pub proxy: ProxyConfig,
 }
 
 impl Default for FetchOptions {
-    /// The spec's defaults (`[http]` section): 30 s connect, 60 s per read, 10 redirects.
+    /// The spec's defaults (`[http]` section): 30 s connect, 60 s per read, 300 s per list
+    /// transfer, 1024 bytes/s minimum image rate, 10 redirects; no `file://` images.
     fn default() -> Self {
         FetchOptions {
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(60),
+            transfer_timeout: Duration::from_secs(DEFAULT_TRANSFER_TIMEOUT),
+            min_rate: DEFAULT_MIN_RATE,
+            file_images: false,
             max_redirects: 10,
             tls_anchors: TlsAnchors::Both,
             extra_roots: Vec::new(),

@@ -24,7 +24,8 @@ pub struct Services<'a> {
 }
 
 impl Services<'_> {
-    /// Transport options for one subscription's URL.
+    /// Transport options for a URL given on the command line, or for an image on another
+    /// origin than its list (no credentials; no `file://` images).
     pub fn fetch_options(
         &self,
         tls_anchors: TlsAnchors,
@@ -39,6 +40,8 @@ impl Services<'_> {
         FetchOptions {
             connect_timeout: Duration::from_secs(http.connect_timeout.value),
             read_timeout: Duration::from_secs(http.read_timeout.value),
+            transfer_timeout: Duration::from_secs(http.transfer_timeout.value),
+            min_rate: http.min_rate.value,
             max_redirects: http.max_redirects.value,
             tls_anchors,
             extra_roots,
@@ -48,12 +51,20 @@ impl Services<'_> {
         }
     }
 
+    /// Transport options for a subscription's list and for images on the list's origin.
+    /// Images may be `file://` only when the list itself is read from `file://`.
     pub fn subscription_options(&self, subscription: &Subscription) -> FetchOptions {
-        self.fetch_options(
-            subscription.tls_anchors,
-            subscription.username.as_deref(),
-            subscription.password.as_deref(),
-        )
+        FetchOptions {
+            file_images: subscription
+                .url
+                .get(..7)
+                .is_some_and(|s| s.eq_ignore_ascii_case("file://")),
+            ..self.fetch_options(
+                subscription.tls_anchors,
+                subscription.username.as_deref(),
+                subscription.password.as_deref(),
+            )
+        }
     }
 }
 

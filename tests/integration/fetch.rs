@@ -587,7 +587,17 @@ fn file_urls_read_seek_and_report_missing_files() {
     let err = UrlFetcher.fetch_bytes(&url, &opts(), 299).unwrap_err();
     assert!(matches!(err, FetchError::TooLarge { .. }), "{err:?}");
 
-    let mut d = UrlFetcher.open_stream(&url, &opts(), 100).unwrap();
+    // An image stream from file:// only when the caller allows it (a list read from file://).
+    let err = UrlFetcher.open_stream(&url, &opts(), 0).unwrap_err();
+    assert!(
+        matches!(err, FetchError::FileImageRefused { .. }),
+        "{err:?}"
+    );
+    let local = FetchOptions {
+        file_images: true,
+        ..opts()
+    };
+    let mut d = UrlFetcher.open_stream(&url, &local, 100).unwrap();
     assert!(d.resumed);
     assert_eq!((d.content_length, d.total_size), (Some(200), Some(300)));
     let mut got = Vec::new();

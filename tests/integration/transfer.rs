@@ -323,6 +323,10 @@ fn file_url_downloads_and_resumes() {
     let url = Url::from_file_path(&source).unwrap().to_string();
     let partial = dir.path().join("partial");
     let progress = Counter::default();
+    let opts = || FetchOptions {
+        file_images: true,
+        ..opts()
+    };
     let done = get(&url, &opts(), &partial, &image, &progress).unwrap();
     assert_eq!((done.fetched, done.resumed_from), (3 << 20, 0));
     assert_eq!(progress.advanced.load(Ordering::SeqCst), 3 << 20);

@@ -135,6 +135,36 @@ impl TestEnv {
         self
     }
 
+    /// Runs the binary, killing it and failing the test if it takes longer than `limit`
+    /// (for inputs that used to hang it: FIFOs, endless devices).
+    #[track_caller]
+    pub fn run_within(&self, args: &[&str], limit: std::time::Duration) -> Run {
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run vmcatcher");
+        let started = std::time::Instant::now();
+        while child.try_wait().expect("wait for vmcatcher").is_none() {
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                let output = child.wait_with_output().expect("reap vmcatcher");
+                panic!(
+                    "vmcatcher {args:?} still running after {limit:?}; stderr:\n{}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let output = child.wait_with_output().expect("collect vmcatcher output");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
     pub fn root(&self) -> &Path {
         self.dir.path()
     }

@@ -36,6 +36,8 @@ pub struct Route {
     basic_auth: Option<String>,
     head_delay: Duration,
     stall: Option<(usize, Duration)>,
+    dribble_head: Option<Duration>,
+    dribble_body: Option<Duration>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -63,6 +65,8 @@ impl Route {
             basic_auth: None,
             head_delay: Duration::ZERO,
             stall: None,
+            dribble_head: None,
+            dribble_body: None,
         }
     }
 
@@ -136,6 +140,19 @@ impl Route {
     /// Send `n` body bytes, then wait `delay` before the rest (a read timeout mid-body).
     pub fn stall_after(mut self, n: usize, delay: Duration) -> Self {
         self.stall = Some((n, delay));
+        self
+    }
+
+    /// Send the status line and headers one byte at a time, `pause` apart (a server that
+    /// keeps every read busy and still never finishes its answer).
+    pub fn dribble_head(mut self, pause: Duration) -> Self {
+        self.dribble_head = Some(pause);
+        self
+    }
+
+    /// Send the body one byte at a time, `pause` apart.
+    pub fn dribble_body(mut self, pause: Duration) -> Self {
+        self.dribble_body = Some(pause);
         self
     }
 
@@ -392,7 +409,17 @@ fn serve<S: Read + Write>(stream: &mut S, state: &State) -> io::Result<()> {
     if let Some(n) = route.drop_after {
         payload.truncate(n);
     }
-    write_head(stream, status, &headers, length)?;
+    match route.dribble_head {
+        Some(pause) => {
+            let mut head = Vec::new();
+            write_head(&mut head, status, &headers, length)?;
+            dribble(stream, &head, pause)?;
+        }
+        None => write_head(stream, status, &headers, length)?,
+    }
+    if let Some(pause) = route.dribble_body {
+        return dribble(stream, &payload, pause);
+    }
     match route.stall {
         Some((n, delay)) if n < payload.len() => {
             stream.write_all(&payload[..n])?;
@@ -401,6 +428,21 @@ fn serve<S: Read + Write>(stream: &mut S, state: &State) -> io::Result<()> {
             stream.write_all(&payload[n..])?;
         }
         _ => stream.write_all(&payload)?,
+    }
+    stream.flush()
+}
+
+/// One byte, flush, pause; ends with the first failed write (the client hung up) or
+/// after [`SOCKET_TIMEOUT`] × 6 at most, so no handler outlives a test by much.
+fn dribble<S: Write>(stream: &mut S, bytes: &[u8], pause: Duration) -> io::Result<()> {
+    let started = std::time::Instant::now();
+    for byte in bytes {
+        if started.elapsed() > SOCKET_TIMEOUT * 6 {
+            break;
+        }
+        stream.write_all(std::slice::from_ref(byte))?;
+        stream.flush()?;
+        thread::sleep(pause);
     }
     stream.flush()
 }

@@ -184,6 +184,24 @@ impl BaseStream {
         Ok(BaseStream::Tls { stream, timeout })
     }
 
+    /// Stops the deadline thread from shutting the connection down (dropping the sender
+    /// ends the thread without a shutdown). Used once the response head has arrived when
+    /// the deadline covers the head only.
+    pub fn disarm_timeout(&mut self) {
+        match self {
+            BaseStream::Plain { timeout, .. } | BaseStream::Tls { timeout, .. } => {
+                timeout.take();
+            }
+            BaseStream::Tunnel { stream } => {
+                if let Some(inner) = stream.get_mut() {
+                    inner.get_mut().disarm_timeout();
+                }
+            }
+            #[cfg(test)]
+            BaseStream::Mock(_) => {}
+        }
+    }
+
     #[cfg(test)]
     pub fn mock(bytes: Vec<u8>) -> BaseStream {
         BaseStream::Mock(Cursor::new(bytes))

@@ -78,6 +78,9 @@ where
 pub fn parse_response<B>(reader: BaseStream, request: &PreparedRequest<B>, url: &Url) -> Result<Response> {
     let mut reader = BufReader::new(reader);
     let (status, mut headers) = parse_response_head(&mut reader, request.base_settings.max_headers)?;
+    if request.base_settings.timeout_head_only {
+        reader.get_mut().disarm_timeout();
+    }
     let body_reader = BodyReader::new(&headers, reader)?;
     let compressed_reader = CompressedReader::new(&headers, request, body_reader)?;
     let response_reader = ResponseReader::new(&headers, request, compressed_reader);

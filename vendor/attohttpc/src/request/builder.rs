@@ -356,6 +356,16 @@ impl<B> RequestBuilder<B> {
         self
     }
 
+    /// Sets a deadline for connecting, sending the request and receiving the response
+    /// head (status line and headers). Unlike [`timeout`](Self::timeout), the deadline is
+    /// lifted once the head has arrived: reading the body is limited by the read timeout
+    /// only.
+    pub fn head_timeout(mut self, timeout: Duration) -> Self {
+        self.base_settings.set_timeout(Some(timeout));
+        self.base_settings.set_timeout_head_only(true);
+        self
+    }
+
     /// Sets the proxy settigns for this request.
     ///
     /// If left untouched, the defaults are to use system proxy settings found in environment variables.

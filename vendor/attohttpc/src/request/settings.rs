@@ -23,6 +23,7 @@ pub struct BaseSettings {
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
     pub timeout: Option<Duration>,
+    pub timeout_head_only: bool,
     pub proxy_settings: ProxySettings,
     pub accept_invalid_certs: bool,
     pub accept_invalid_hostnames: bool,
@@ -43,6 +44,7 @@ impl Default for BaseSettings {
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(30),
             timeout: None,
+            timeout_head_only: false,
             proxy_settings: ProxySettings::from_env(),
             accept_invalid_certs: false,
             accept_invalid_hostnames: false,
@@ -103,6 +105,7 @@ impl BaseSettings {
     basic_setter!(set_connect_timeout, connect_timeout, Duration);
     basic_setter!(set_read_tmeout, read_timeout, Duration);
     basic_setter!(set_timeout, timeout, Option<Duration>);
+    basic_setter!(set_timeout_head_only, timeout_head_only, bool);
     basic_setter!(set_proxy_settings, proxy_settings, ProxySettings);
     basic_setter!(set_accept_invalid_certs, accept_invalid_certs, bool);
     basic_setter!(set_accept_invalid_hostnames, accept_invalid_hostnames, bool);

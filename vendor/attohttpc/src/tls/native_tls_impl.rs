@@ -59,6 +59,16 @@ where
     inner: native_tls::TlsStream<S>,
 }
 
+impl<S> TlsStream<S>
+where
+    S: Read + Write,
+{
+    /// The stream under the TLS layer.
+    pub fn get_mut(&mut self) -> Option<&mut S> {
+        Some(self.inner.get_mut())
+    }
+}
+
 impl<S> Read for TlsStream<S>
 where
     S: Read + Write,

@@ -37,6 +37,16 @@ where
     dummy: PhantomData<S>,
 }
 
+impl<S> TlsStream<S>
+where
+    S: Read + Write,
+{
+    /// The stream under the TLS layer.
+    pub fn get_mut(&mut self) -> Option<&mut S> {
+        None
+    }
+}
+
 impl<S> Read for TlsStream<S>
 where
     S: Read + Write,

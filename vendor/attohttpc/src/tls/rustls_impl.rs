@@ -154,6 +154,16 @@ where
     }
 }
 
+impl<S> TlsStream<S>
+where
+    S: Read + Write,
+{
+    /// The stream under the TLS layer.
+    pub fn get_mut(&mut self) -> Option<&mut S> {
+        Some(&mut self.inner.sock)
+    }
+}
+
 impl<S> Read for TlsStream<S>
 where
     S: Read + Write,
