@@ -45,13 +45,16 @@ pub(crate) fn run(
             continue;
         }
         if tries(state, w) >= max_tries {
+            // Not a failure of this run (nothing was tried): a warning every run, until
+            // a new list arrives or the administrator asks for another try.
             tracing::warn!(
                 "Image '{}' has failed to download {} times, giving up until a new image \
-                 list arrives",
+                 list arrives; run 'vmcatcher cache download --retry {}' to try again now",
                 w.image,
-                tries(state, w)
+                tries(state, w),
+                w.image
             );
-            outcome.failed += 1;
+            outcome.given_up += 1;
             continue;
         }
         let present = fs::metadata(state.dirs.partial.join(&w.image)).map_or(0, |m| m.len());
@@ -347,6 +350,23 @@ fn accept(run: &Workers<'_>, state: &mut State, w: &Wanted) -> Result<()> {
             before: &e,
         },
     )
+}
+
+/// Forgets the download tries of `images` (by identifier), so they are tried again.
+/// Returns how many had tries counted.
+pub(crate) fn reset_tries(state: &mut State, images: &[String]) -> Result<usize> {
+    let mut reset = 0;
+    for image in images {
+        if let Some(entry) = state.partial.get_mut(image) {
+            if entry.remove("DownLoadTrys").is_some() {
+                reset += 1;
+            }
+        }
+    }
+    if reset > 0 {
+        State::save(&state.partial)?;
+    }
+    Ok(reset)
 }
 
 /// Partial files and entries of images no longer wanted leave with their try counts.

@@ -81,12 +81,25 @@ pub struct Actions {
     pub download: bool,
 }
 
+/// Forgets the download tries of `images` in the partial index of `dirs` (`cache
+/// --retry`, `image subscribe`). The caller holds the run lock.
+pub fn reset_download_tries(dirs: &CacheDirs, images: &[String]) -> Result<usize> {
+    if !dirs.partial.join(index::INDEX_FILE).is_file() {
+        return Ok(0);
+    }
+    let mut state = State::load(dirs)?;
+    download::reset_tries(&mut state, images)
+}
+
 /// What a run did.
 #[derive(Debug, Default)]
 pub struct Outcome {
     pub downloaded: usize,
     pub expired: usize,
+    /// Failed in this run: the exit code is 1.
     pub failed: usize,
+    /// Left alone after cache.max_tries: a warning, not a failure.
+    pub given_up: usize,
 }
 
 /// The three indexes of a run; the lock file guarantees no other writer.

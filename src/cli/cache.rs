@@ -15,6 +15,11 @@ pub struct CacheArgs {
     /// Shell command run for every event of this run [env: VMCATCHER_CACHE_EVENT]
     #[arg(short = 'x', long, value_name = "CMD")]
     pub execute: Option<String>,
+
+    /// Reset the download tries of these images (that gave up after cache.max_tries)
+    /// and download them again now
+    #[arg(long, value_name = "IMAGE", num_args = 1..)]
+    pub retry: Vec<String>,
 }
 
 /// Where the cache lives (also `sync`).

@@ -7,9 +7,14 @@ use crate::events::Dispatcher;
 use crate::fetch::UrlFetcher;
 use crate::output;
 
-pub fn run(ctx: &Context, requested: &[CacheAction], env: &Environment) -> Result<()> {
+pub fn run(
+    ctx: &Context,
+    requested: &[CacheAction],
+    retry: &[String],
+    env: &Environment,
+) -> Result<()> {
     if requested.contains(&CacheAction::List) {
-        if requested.len() > 1 {
+        if requested.len() > 1 || !retry.is_empty() {
             return Err(Error::Usage(
                 "'cache list' prints the cache and takes no other action".into(),
             ));
@@ -19,6 +24,14 @@ pub fn run(ctx: &Context, requested: &[CacheAction], env: &Environment) -> Resul
     let actions = actions(requested, env);
     let mut db = ctx.open_db()?;
     let _lock = ctx.lock(&db)?;
+    if !retry.is_empty() {
+        let mut images = Vec::new();
+        for reference in retry {
+            images.extend(db.find_images(reference)?.into_iter().map(|d| d.identifier));
+        }
+        let reset = cache::reset_download_tries(&dirs(ctx), &images)?;
+        tracing::info!("reset the download tries of {reset} image(s)");
+    }
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
     let events = ctx.start_events(&db, true)?;
@@ -86,10 +99,15 @@ pub fn dirs(ctx: &Context) -> CacheDirs {
 /// Summarises a run; any failed image makes the exit code 1.
 pub fn finish(outcome: &cache::Outcome) -> Result<()> {
     tracing::info!(
-        "cache: {} downloaded, {} expired, {} failed",
+        "cache: {} downloaded, {} expired, {} failed{}",
         outcome.downloaded,
         outcome.expired,
-        outcome.failed
+        outcome.failed,
+        if outcome.given_up > 0 {
+            format!(", {} given up after cache.max_tries", outcome.given_up)
+        } else {
+            String::new()
+        }
     );
     if outcome.failed > 0 {
         return Err(Error::Reported(1));

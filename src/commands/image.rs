@@ -53,6 +53,16 @@ fn select(ctx: &Context, selection: &ImageSelection, selected: bool) -> Result<(
     let images = resolve(&db, selection)?;
     let ids: Vec<i64> = images.iter().map(|d| d.id).collect();
     db.set_selected(&ids, selected)?;
+    if selected {
+        // Subscribing again is how an administrator says "try this one again": the
+        // download tries counted so far are forgotten.
+        let _lock = ctx.lock(&db)?;
+        let names: Vec<String> = images.iter().map(|d| d.identifier.clone()).collect();
+        let dirs = crate::cache::CacheDirs::from_config(&ctx.config);
+        if crate::cache::reset_download_tries(&dirs, &names)? > 0 {
+            tracing::info!("the download tries counted so far are reset");
+        }
+    }
     for image in &images {
         let verb = if selected {
             "subscribed"

@@ -132,7 +132,7 @@ pub fn dispatch(cli: Cli, config: Config, env: &Environment) -> Result<()> {
         Command::Config(cmd) => config::run(&ctx, cmd),
         Command::Subscribe(cmd) => subscribe::run(&ctx, cmd),
         Command::Image(cmd) => image::run(&ctx, cmd),
-        Command::Cache(args) => cache::run(&ctx, &args.actions, env),
+        Command::Cache(args) => cache::run(&ctx, &args.actions, &args.retry, env),
         Command::Sync(_) => sync::run(&ctx),
         Command::Events(cmd) => events::run(&ctx, cmd),
         Command::Hooks(cmd) => events::hooks(&ctx, cmd),
