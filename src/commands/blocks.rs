@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use crate::db::{Db, StoredList, Subscription};
 use crate::error::Result;
 use crate::fetch::TlsAnchors;
+use crate::output;
 
 /// The original's trust anchor names for the `lines` listings.
 pub fn anchor_name(anchors: TlsAnchors) -> &'static str {
@@ -39,7 +40,7 @@ pub fn list_is_valid(list: &StoredList) -> bool {
 /// The original's subscription block (§1.7.2), password masked.
 pub fn subscription_lines(db: &Db, s: &Subscription) -> Result<String> {
     let mut out = String::new();
-    let mut line = |k: &str, v: &str| out.push_str(&format!("{k}={v}\n"));
+    let mut line = |k: &str, v: &str| output::key_value(&mut out, k, v);
     line("imagelist.dc:identifier", &s.identifier);
     line("subscription.dc:identifier", &s.identifier);
     line("subscription.dc:description", &s.description);

@@ -163,12 +163,11 @@ fn show(ctx: &Context, id: &str) -> Result<()> {
 
 /// The original's `key=value` block for an endorser.
 fn endorser_block(endorser: &Endorser) -> String {
-    let mut text = format!("endorser.dc:identifier={}\n", endorser.identifier);
+    let mut text = String::new();
+    output::key_value(&mut text, "endorser.dc:identifier", &endorser.identifier);
     for c in &endorser.credentials {
-        text.push_str(&format!(
-            "endorser.hv:dn={}\nendorser.hv:ca={}\n",
-            c.dn, c.ca
-        ));
+        output::key_value(&mut text, "endorser.hv:dn", &c.dn);
+        output::key_value(&mut text, "endorser.hv:ca", &c.ca);
     }
     text
 }

@@ -115,7 +115,7 @@ fn show(ctx: &Context, references: &[String]) -> Result<()> {
 fn image_lines(db: &Db, image: &ImageDetail) -> Result<String> {
     let subscription = db.find_subscription(&image.subscription)?;
     let mut out = subscription_lines(db, &subscription)?;
-    let mut line = |k: &str, v: &str| out.push_str(&format!("{k}={v}\n"));
+    let mut line = |k: &str, v: &str| output::key_value(&mut out, k, v);
     match &image.record {
         Some(r) => {
             line("image.dc:description", &r.description);

@@ -140,14 +140,17 @@ pub fn run(ctx: &Context, source: &str, anchors: TlsAnchorsArg) -> Result<()> {
         _ => {
             let mut text = String::new();
             if let Some(s) = &report.signer {
-                text.push_str(&format!(
-                    "signer.subject={}\nsigner.issuer={}\nsigner.serial={}\n",
-                    s.subject, s.issuer, s.serial
-                ));
+                output::key_value(&mut text, "signer.subject", &s.subject);
+                output::key_value(&mut text, "signer.issuer", &s.issuer);
+                output::key_value(&mut text, "signer.serial", &s.serial);
             }
             for o in &outcomes {
                 let mark = if o.ok { "ok" } else { "FAILED" };
-                text.push_str(&format!("{mark}\t{}\t{}\n", o.name, o.detail));
+                text.push_str(&format!(
+                    "{mark}\t{}\t{}\n",
+                    output::field(&o.name),
+                    output::field(&o.detail)
+                ));
             }
             text.push_str(&list_lines);
             output::write(text)?;
@@ -170,23 +173,25 @@ pub fn run(ctx: &Context, source: &str, anchors: TlsAnchorsArg) -> Result<()> {
 }
 
 fn list_text(list: &ImageList) -> String {
-    let mut text = format!(
-        "imagelist.dc:identifier={}\nimagelist.dc:title={}\nimagelist.hv:version={}\n\
-         imagelist.dc:date:created={}\nimagelist.dc:date:expires={}\nimagelist.hv:uri={}\n\
-         imagelist.hv:dn={}\nimagelist.hv:ca={}\n",
-        list.identifier,
-        list.title,
-        list.version,
-        format_date(list.created),
-        format_date(list.expires),
-        list.uri,
-        list.endorser.dn,
-        list.endorser.ca
-    );
+    let mut text = String::new();
+    for (key, value) in [
+        ("imagelist.dc:identifier", list.identifier.clone()),
+        ("imagelist.dc:title", list.title.clone()),
+        ("imagelist.hv:version", list.version.clone()),
+        ("imagelist.dc:date:created", format_date(list.created)),
+        ("imagelist.dc:date:expires", format_date(list.expires)),
+        ("imagelist.hv:uri", list.uri.clone()),
+        ("imagelist.hv:dn", list.endorser.dn.clone()),
+        ("imagelist.hv:ca", list.endorser.ca.clone()),
+    ] {
+        output::key_value(&mut text, key, &value);
+    }
     for image in &list.images {
         text.push_str(&format!(
             "image={}\t{}\t{}\n",
-            image.identifier, image.size, image.title
+            image.identifier,
+            image.size,
+            output::field(&image.title)
         ));
     }
     text

@@ -209,9 +209,17 @@ impl Dispatcher {
         vars: &std::collections::BTreeMap<String, String>,
     ) -> &'static str {
         let error = match self.program(handler) {
-            None => Some(format!("{handler} is no longer installed or was disabled")),
+            None => {
+                tracing::error!(
+                    "Event '{event_type}': '{handler}' is no longer installed or was disabled"
+                );
+                Some(format!("{handler} is no longer installed or was disabled"))
+            }
             Some(program) => match runner::run(&program, event_type, vars, self.timeout) {
-                Err(e) => Some(format!("cannot be started: {e}")),
+                Err(e) => {
+                    tracing::error!("Event '{event_type}': '{handler}' cannot be started: {e}");
+                    Some(format!("cannot be started: {e}"))
+                }
                 Ok(finished) => {
                     let failure = finished.failure();
                     match &failure {

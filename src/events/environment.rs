@@ -72,8 +72,10 @@ pub fn event_variables(
             .or_else(|| legacy.and_then(|l| metadata.get(l)))
             .and_then(text);
         // Absent rather than empty: handlers test `[ -n "$VAR" ]` or `"VAR" in os.environ`.
-        if let Some(value) = value.filter(|v| !v.is_empty()) {
-            vars.insert(variable.to_string(), value);
+        if let Some(value) = value.map(|v| environment_safe(variable, v)) {
+            if !value.is_empty() {
+                vars.insert(variable.to_string(), value);
+            }
         }
     }
     if event != EventType::SubscriptionImageNew {
@@ -85,6 +87,32 @@ pub fn event_variables(
         }
     }
     vars
+}
+
+/// The longest value an event variable carries. Linux refuses to start a program with
+/// one environment string over 128 KiB (MAX_ARG_STRLEN), so a list with a huge
+/// description must not keep every handler from starting.
+pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+
+/// A value the environment can carry: cut at a NUL byte (which no C string can hold, and
+/// which made the handler fail to start) and at [`MAX_VALUE_BYTES`].
+fn environment_safe(variable: &str, mut value: String) -> String {
+    if let Some(nul) = value.find('\0') {
+        tracing::warn!("{variable}: the value has a NUL byte; cut there");
+        value.truncate(nul);
+    }
+    if value.len() > MAX_VALUE_BYTES {
+        let mut end = MAX_VALUE_BYTES;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        tracing::warn!(
+            "{variable}: the value has {} bytes; cut to {end} for the handlers' environment",
+            value.len()
+        );
+        value.truncate(end);
+    }
+    value
 }
 
 /// A metadata value as the original's `str()` gave it: strings as they are, numbers in

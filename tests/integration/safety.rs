@@ -215,3 +215,108 @@ fn a_deleted_subscription_still_expires_its_images() {
     assert_eq!(site.files("endorsed"), ["cache.index"]);
     assert!(events(&site).contains(&format!("ExpirePostfix {IMAGE_A}")));
 }
+
+/// Version 2 of the site's list, with image A's title and description set.
+fn list_with_text(site: &Site, title: &str, description: &str) -> Vec<u8> {
+    let mut spec = ListSpec::new("2");
+    let mut a = image(IMAGE_A, A, &site.server.url("/a"));
+    a["hv:image"]["dc:title"] = title.into();
+    a["hv:image"]["dc:description"] = description.into();
+    spec.images = vec![a];
+    spec.signed()
+}
+
+#[test]
+fn events_with_nul_bytes_or_huge_values_still_reach_their_handlers() {
+    let mut site = Site::new();
+    let out = site.env.path("handler.out");
+    site.env.set(
+        "VMCATCHER_CACHE_EVENT",
+        format!(
+            "printf '%s|%s\\n' \"$VMCATCHER_EVENT_TYPE\" \"${{#VMCATCHER_EVENT_DC_DESCRIPTION}}\" >> {0}; \
+             printf '%s\\n' \"$VMCATCHER_EVENT_DC_TITLE\" >> {0}",
+            out.display()
+        ),
+    );
+    let huge = "x".repeat(200 * 1024);
+    site.server.route(
+        "/list",
+        crate::support::http::Route::ok(list_with_text(&site, "Evil\u{0}after the NUL", &huge)),
+    );
+    site.run(&["subscribe", "update"]).success();
+    site.run(&["image", "subscribe", IMAGE_A]).success();
+    let run = site.run(&["cache"]);
+    run.success();
+    assert!(run.stderr.contains("NUL byte"), "{}", run.stderr);
+    let got = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        got.contains(&format!("AvailablePostfix|{}\nEvil\n", 64 * 1024)),
+        "{got}"
+    );
+    assert!(!got.contains("after the NUL"));
+    let pending = site.run(&["events", "list", "--pending"]);
+    assert_eq!(pending.success().stdout, "");
+}
+
+#[test]
+fn a_handler_that_cannot_start_is_a_logged_failure() {
+    let mut site = Site::new();
+    let bin = site.env.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let hook = bin.join("vmcatcher-hook-broken");
+    std::fs::write(&hook, "#!/nonexistent/interpreter\n").unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    site.env
+        .set("PATH", format!("{}:/usr/bin:/bin", bin.display()));
+    site.run(&["image", "subscribe", IMAGE_A]).success();
+    let run = site.run(&["cache"]);
+    run.success();
+    assert!(
+        run.stderr
+            .contains("vmcatcher-hook-broken' cannot be started"),
+        "{}",
+        run.stderr
+    );
+    let journal = site.run(&["events", "list", "-f", "json"]);
+    assert!(
+        journal.success().stdout.contains("cannot be started"),
+        "{}",
+        journal.stdout
+    );
+}
+
+#[test]
+fn lines_output_cannot_be_forged_by_a_list() {
+    let site = Site::new();
+    site.server.route(
+        "/list",
+        crate::support::http::Route::ok(list_with_text(
+            &site,
+            "Evil\nimage.hv:uri=http://evil.example/\tx",
+            "two\nlines",
+        )),
+    );
+    site.run(&["subscribe", "update"]).success();
+    let show = site.run(&["image", "show", IMAGE_A]);
+    let out = &show.success().stdout;
+    assert!(
+        out.contains("image.dc:title=Evil\\nimage.hv:uri=http://evil.example/\\tx\n"),
+        "{out}"
+    );
+    assert!(out.contains("image.dc:description=two\\nlines\n"), "{out}");
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.starts_with("image.hv:uri="))
+            .count(),
+        1
+    );
+    let served = list_with_text(&site, "Evil\nimage=forged", "");
+    let file = site.env.write("list.smime", served);
+    let verify = site.run(&["verify", file.to_str().unwrap()]);
+    assert!(
+        verify.stdout.contains("\tEvil\\nimage=forged\n")
+            && !verify.stdout.contains("\nimage=forged"),
+        "{}",
+        verify.stdout
+    );
+}
