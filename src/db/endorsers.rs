@@ -84,6 +84,38 @@ impl Db {
 }
 
 /// Creates the endorser when missing and adds the credentials; returns whether it was new.
+/// The endorser holding a credential that `matches`, read inside a write transaction so
+/// two runs auto-endorsing the same signer at once agree on one endorser.
+pub(crate) fn endorser_with_credential_in(
+    tx: &Transaction<'_>,
+    matches: impl Fn(&Credential) -> bool,
+) -> Result<Option<String>> {
+    let mut stmt = tx
+        .prepare(
+            "SELECT e.identifier, c.dn, c.ca FROM endorser e \
+             JOIN endorser_credential c ON c.endorser_id = e.id ORDER BY c.id",
+        )
+        .map_err(super::sql)?;
+    let rows = stmt
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                Credential {
+                    dn: row.get(1)?,
+                    ca: row.get(2)?,
+                },
+            ))
+        })
+        .map_err(super::sql)?;
+    for row in rows {
+        let (identifier, credential) = row.map_err(super::sql)?;
+        if matches(&credential) {
+            return Ok(Some(identifier));
+        }
+    }
+    Ok(None)
+}
+
 pub(crate) fn insert_endorser(
     tx: &Transaction<'_>,
     identifier: &str,

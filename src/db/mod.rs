@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-pub(crate) use endorsers::insert_endorser;
+pub(crate) use endorsers::{endorser_with_credential_in, insert_endorser};
 pub use endorsers::{Credential, Endorser};
 pub(crate) use images::import_list;
 pub use images::{CacheCandidate, ImageDetail, ImageRecord, ImageState, ListToStore, NewImage};

@@ -58,12 +58,15 @@ pub fn add(db: &mut Db, services: &Services<'_>, request: &AddRequest<'_>) -> Re
         );
     }
 
-    let (endorser, endorser_created) = match known {
-        Some(e) => (e.identifier, false),
-        None => (super::random_uuid(), true),
-    };
-    db.write(|tx| {
-        if endorser_created {
+    let (endorser, endorser_created) = db.write(|tx| {
+        // Looked up again under the write lock: another `subscribe add --auto-endorse` of
+        // a list by the same signer may have created the endorser since.
+        let (endorser, created) =
+            match db::endorser_with_credential_in(tx, |c| rules::signer_is(&signed, c))? {
+                Some(identifier) => (identifier, false),
+                None => (super::random_uuid(), true),
+            };
+        if created {
             db::insert_endorser(tx, &endorser, std::slice::from_ref(&signer))?;
         }
         let id = db::insert_subscription(
@@ -82,7 +85,7 @@ pub fn add(db: &mut Db, services: &Services<'_>, request: &AddRequest<'_>) -> Re
         db::link_in(tx, &endorser, id)?;
         let subscription = db::subscription_in(tx, id)?;
         db::import_list(tx, &subscription, &signed.to_store(), true)?;
-        Ok(())
+        Ok((endorser, created))
     })?;
     if endorser_created {
         tracing::warn!(

@@ -320,3 +320,44 @@ fn lines_output_cannot_be_forged_by_a_list() {
         verify.stdout
     );
 }
+
+#[test]
+fn two_auto_endorsing_adds_of_one_signer_at_once_both_succeed() {
+    let server = crate::support::http::TestServer::http();
+    let mut one = ListSpec::new("1");
+    one.identifier = OTHER_LIST.into();
+    server.route("/one", crate::support::http::Route::ok(one.signed()));
+    server.route(
+        "/two",
+        crate::support::http::Route::ok(ListSpec::new("1").signed()),
+    );
+    for round in 0..8 {
+        let env = crate::support::TestEnv::new();
+        crate::support::lists::trust_dir(&env, &crate::support::pki::TrustDirOptions::default());
+        env.init_db();
+        let children: Vec<_> = ["/one", "/two"]
+            .iter()
+            .map(|path| {
+                env.command(&["subscribe", "add", &server.url(path), "--auto-endorse"])
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let endorsers = env.run(&["endorser", "list"]);
+        assert_eq!(
+            endorsers.success().stdout.lines().count(),
+            1,
+            "round {round}"
+        );
+        assert_eq!(env.run(&["endorser", "links"]).stdout.lines().count(), 2);
+    }
+}
