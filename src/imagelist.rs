@@ -96,6 +96,11 @@ pub enum ImageListError {
         identifier: String,
         reason: String,
     },
+    /// Far more entries than any real list has: refused before it is built in memory.
+    #[error(
+        "image list is too large: {what} (at most {MAX_IMAGES} images are accepted); no real image list is that large"
+    )]
+    TooLarge { what: String },
     /// Two images share a `dc:identifier`.
     #[error(
         "duplicate image identifier {identifier:?} (hv:images[{first}] and hv:images[{second}])"
@@ -341,6 +346,36 @@ fn parse_size(v: &Value) -> Option<u64> {
     }
 }
 
+/// The most entries `hv:images` may have. Real lists have hundreds.
+pub const MAX_IMAGES: usize = 100_000;
+/// The most JSON objects and arrays a list may have (a few per image): counted before
+/// parsing, so a list of millions of empty entries never becomes gigabytes of values.
+const MAX_STRUCTURES: usize = 8 * MAX_IMAGES;
+/// Skipped entries reported one by one; the rest are counted in one line.
+const MAX_SKIP_WARNINGS: usize = 20;
+
+/// Counts the objects and arrays of a JSON text (outside strings).
+fn structures(content: &[u8]) -> usize {
+    let (mut count, mut in_string, mut escaped) = (0, false, false);
+    for &b in content {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'{' | b'[' => count += 1,
+                _ => {}
+            }
+        }
+    }
+    count
+}
+
 impl ImageList {
     /// Parses the verified signed text of an image list.
     ///
@@ -350,6 +385,12 @@ impl ImageList {
     /// identifier; a single broken image is only skipped, with a warning.
     pub fn parse(content: &[u8]) -> Result<ParsedList, ImageListError> {
         let content = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content);
+        let count = structures(content);
+        if count > MAX_STRUCTURES {
+            return Err(ImageListError::TooLarge {
+                what: format!("{count} JSON objects and arrays"),
+            });
+        }
         let top: Value = serde_json::from_slice(content).map_err(|e| ImageListError::Json {
             line: e.line(),
             column: e.column(),
@@ -419,6 +460,11 @@ impl ImageList {
                 ))
             }
         };
+        if entries.len() > MAX_IMAGES {
+            return Err(ImageListError::TooLarge {
+                what: format!("{} entries in hv:images", entries.len()),
+            });
+        }
         let images = parse_images(entries, expires, &mut warnings)?;
 
         let extra = obj
@@ -481,13 +527,14 @@ fn parse_images(
 ) -> Result<Vec<Image>, ImageListError> {
     let mut images = Vec::with_capacity(entries.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut skipped = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
         let Some(raw) = entry
             .as_object()
             .and_then(|o| o.get("hv:image"))
             .and_then(Value::as_object)
         else {
-            warnings.push(format!(
+            skipped.push(format!(
                 "skipping hv:images[{index}]: not an object of the form {{\"hv:image\": {{…}}}}"
             ));
             continue;
@@ -519,9 +566,14 @@ fn parse_images(
                     Some(id) => format!("image {id:?} (hv:images[{index}])"),
                     None => format!("image hv:images[{index}]"),
                 };
-                warnings.push(format!("skipping {who}: {}", problems.join("; ")));
+                skipped.push(format!("skipping {who}: {}", problems.join("; ")));
             }
         }
+    }
+    let more = skipped.len().saturating_sub(MAX_SKIP_WARNINGS);
+    warnings.extend(skipped.into_iter().take(MAX_SKIP_WARNINGS));
+    if more > 0 {
+        warnings.push(format!("skipping {more} more broken entries of hv:images"));
     }
     Ok(images)
 }

@@ -361,3 +361,35 @@ fn two_auto_endorsing_adds_of_one_signer_at_once_both_succeed() {
         assert_eq!(env.run(&["endorser", "links"]).stdout.lines().count(), 2);
     }
 }
+
+#[test]
+fn a_list_of_millions_of_empty_entries_is_refused_with_one_message() {
+    let site = Site::new();
+    let mut spec = ListSpec::new("2");
+    spec.images = vec![serde_json::json!({}); 3_000_000];
+    let file = site.env.write("huge.smime", spec.signed());
+    let run = site.run(&["verify", file.to_str().unwrap()]);
+    run.failure(
+        38,
+        &["too large", "3000005 JSON objects", "at most 100000 images"],
+    );
+    assert!(run.stderr.lines().count() < 5, "{}", run.stderr);
+    // A list with many broken entries is imported, with a bounded number of warnings.
+    let mut spec = ListSpec::new("2");
+    spec.images.extend(vec![serde_json::json!({}); 500]);
+    site.server
+        .route("/list", crate::support::http::Route::ok(spec.signed()));
+    let run = site.run(&["subscribe", "update"]);
+    run.success();
+    let skips = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("skipping"))
+        .count();
+    assert!(skips <= 21, "{skips} lines:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("skipping 480 more broken entries"),
+        "{}",
+        run.stderr
+    );
+}
