@@ -241,7 +241,17 @@ pub fn update_all(
     }
     for s in subscriptions {
         tracing::debug!("updating '{}' from {}", s.identifier, redact_url(&s.url));
-        let result = subscription::update(db, services, events, s);
+        // One subscription's list can never stop the others, not even by a bug of ours.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            subscription::update(db, services, events, s)
+        }))
+        .unwrap_or_else(|_| {
+            Err(Error::Failed(
+                "internal error while updating it (a bug: please report it with the list); \
+                 the other subscriptions go on"
+                    .into(),
+            ))
+        });
         events.deliver_now();
         match result {
             Ok(Updated::Unchanged) => {
