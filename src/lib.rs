@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod db;
+pub mod digest;
 pub mod error;
 pub mod events;
 pub mod fetch;
@@ -16,7 +17,9 @@ pub mod imagelist;
 pub mod lock;
 pub mod logging;
 pub mod output;
+pub mod services;
 pub mod subscription;
+pub mod sync;
 pub mod trust;
 pub mod version;
 

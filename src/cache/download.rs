@@ -26,7 +26,7 @@ use crate::db::journal::{insert_event, OperationKind};
 use crate::error::{Error, Result};
 use crate::events::{Dispatcher, EventType};
 use crate::fetch::FetchOptions;
-use crate::subscription::Services;
+use crate::services::Services;
 
 /// Requests for one image within one run when the transfer broke off (resumed each time).
 const ATTEMPTS_PER_RUN: u32 = 3;

@@ -139,21 +139,7 @@ impl Drop for BackgroundHasher {
     }
 }
 
-/// Lowercase hexadecimal form of `bytes` (a digest).
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
-}
-
-/// Lowercase hex SHA-512 of `bytes`.
-pub fn sha512_hex(bytes: &[u8]) -> String {
-    hex(&Sha512::digest(bytes))
-}
+use crate::digest::hex;
 
 /// Feed everything `reader` yields into `hasher` through `buf`; returns the byte count.
 pub(crate) fn hash_reader(
@@ -294,6 +280,7 @@ pub fn sha512_files(paths: &[PathBuf], threads: usize) -> Vec<io::Result<(u64, S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digest::sha512_hex;
     use std::io::Write;
 
     const ABC: &str = "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a\

@@ -29,7 +29,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::events::{Dispatcher, EventType};
-use crate::subscription::Services;
+use crate::services::Services;
 use index::CacheIndex;
 
 pub use progress::{write_log, Reporter};
@@ -49,6 +49,24 @@ impl CacheDirs {
             partial: config.cache.partial_dir.value.clone(),
             expired: config.cache.expired_dir.value.clone(),
         }
+    }
+
+    /// The configured directories, saying so for each that is the built-in default.
+    pub fn in_use(config: &Config) -> CacheDirs {
+        let c = &config.cache;
+        for (name, setting) in [
+            ("cache", &c.dir),
+            ("partial", &c.partial_dir),
+            ("expired", &c.expired_dir),
+        ] {
+            if setting.source == crate::config::Source::Default {
+                tracing::info!(
+                    "using the default {name} directory {}",
+                    setting.value.display()
+                );
+            }
+        }
+        CacheDirs::from_config(config)
     }
 
     /// Creates missing directories (0755: hooks read the images).
@@ -100,6 +118,45 @@ pub struct Outcome {
     pub failed: usize,
     /// Left alone after cache.max_tries: a warning, not a failure.
     pub given_up: usize,
+}
+
+impl Outcome {
+    /// Logs the summary; any image that failed in this run makes the exit code 1.
+    pub fn result(&self) -> Result<()> {
+        tracing::info!(
+            "cache: {} downloaded, {} expired, {} failed{}",
+            self.downloaded,
+            self.expired,
+            self.failed,
+            if self.given_up > 0 {
+                format!(", {} given up after cache.max_tries", self.given_up)
+            } else {
+                String::new()
+            }
+        );
+        if self.failed > 0 {
+            return Err(Error::Reported(1));
+        }
+        Ok(())
+    }
+}
+
+/// Runs the chosen cache steps with the configured directories (`cache`, `sync`).
+pub fn run(
+    db: &Db,
+    services: &Services<'_>,
+    events: &Dispatcher,
+    actions: Actions,
+) -> Result<Outcome> {
+    let reporter = Reporter::new(true);
+    CacheRun {
+        db,
+        services,
+        events,
+        dirs: CacheDirs::in_use(services.config),
+        reporter: &reporter,
+    }
+    .run(actions)
 }
 
 /// The three indexes of a run; the lock file guarantees no other writer.

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha512};
 use thiserror::Error;
 
-use super::hash::{hash_reader, hex, BackgroundHasher, BUFFER_SIZE};
+use super::hash::{hash_reader, BackgroundHasher, BUFFER_SIZE};
+use crate::digest::hex;
 use crate::fetch::{redact_url, FetchError, FetchOptions, Fetcher};
 
 /// What the image list promises about the file.
@@ -492,7 +493,7 @@ fn restart(file: &mut File, hasher: &mut Sha512) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::hash::sha512_hex;
+    use crate::digest::sha512_hex;
     use crate::fetch::Download;
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
     use std::sync::Mutex;

@@ -132,3 +132,24 @@ pub enum TlsAnchorsArg {
     /// No server verification (not recommended)
     None,
 }
+
+impl From<NewImagesArg> for crate::db::NewImages {
+    fn from(arg: NewImagesArg) -> Self {
+        match arg {
+            NewImagesArg::Refuse => Self::Refuse,
+            NewImagesArg::Accept => Self::Accept,
+            NewImagesArg::Subscribe => Self::Subscribe,
+        }
+    }
+}
+
+impl From<TlsAnchorsArg> for crate::fetch::TlsAnchors {
+    fn from(arg: TlsAnchorsArg) -> Self {
+        match arg {
+            TlsAnchorsArg::System => Self::System,
+            TlsAnchorsArg::Igtf => Self::Igtf,
+            TlsAnchorsArg::Both => Self::Both,
+            TlsAnchorsArg::None => Self::None,
+        }
+    }
+}

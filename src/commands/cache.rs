@@ -1,9 +1,8 @@
-use crate::cache::{self, Actions, CacheDirs, CacheRun, Reporter};
+use super::Context;
+use crate::cache::{self, Actions, CacheDirs};
 use crate::cli::{CacheAction, Format};
-use crate::commands::Context;
-use crate::config::{Environment, Source};
+use crate::config::Environment;
 use crate::error::{Error, Result};
-use crate::events::Dispatcher;
 use crate::fetch::UrlFetcher;
 use crate::output;
 
@@ -22,21 +21,20 @@ pub fn run(
         return list(ctx);
     }
     let actions = actions(requested, env);
-    let mut db = ctx.open_db()?;
+    let db = ctx.open_db()?;
     let _lock = ctx.lock(&db)?;
     if !retry.is_empty() {
         let mut images = Vec::new();
         for reference in retry {
             images.extend(db.find_images(reference)?.into_iter().map(|d| d.identifier));
         }
-        let reset = cache::reset_download_tries(&dirs(ctx), &images)?;
+        let reset = cache::reset_download_tries(&CacheDirs::in_use(&ctx.config), &images)?;
         tracing::info!("reset the download tries of {reset} image(s)");
     }
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
     let events = ctx.start_events(&db, true)?;
-    let outcome = run_cache(ctx, &mut db, &services, &events, actions)?;
-    finish(&outcome)
+    cache::run(&db, &services, &events, actions)?.result()
 }
 
 /// The actions of the flags and of `VMCATCHER_CACHE_ACTION_*=1`, as the original: their
@@ -57,62 +55,6 @@ pub fn actions(requested: &[CacheAction], env: &Environment) -> Actions {
         a.expire = true;
     }
     a
-}
-
-/// Runs the cache steps with the configured directories.
-pub fn run_cache(
-    ctx: &Context,
-    db: &mut crate::db::Db,
-    services: &crate::subscription::Services<'_>,
-    events: &Dispatcher,
-    actions: Actions,
-) -> Result<cache::Outcome> {
-    let dirs = dirs(ctx);
-    let reporter = Reporter::new(true);
-    CacheRun {
-        db,
-        services,
-        events,
-        dirs,
-        reporter: &reporter,
-    }
-    .run(actions)
-}
-
-pub fn dirs(ctx: &Context) -> CacheDirs {
-    let c = &ctx.config.cache;
-    for (name, setting) in [
-        ("cache", &c.dir),
-        ("partial", &c.partial_dir),
-        ("expired", &c.expired_dir),
-    ] {
-        if setting.source == Source::Default {
-            tracing::info!(
-                "using the default {name} directory {}",
-                setting.value.display()
-            );
-        }
-    }
-    CacheDirs::from_config(&ctx.config)
-}
-
-/// Summarises a run; any failed image makes the exit code 1.
-pub fn finish(outcome: &cache::Outcome) -> Result<()> {
-    tracing::info!(
-        "cache: {} downloaded, {} expired, {} failed{}",
-        outcome.downloaded,
-        outcome.expired,
-        outcome.failed,
-        if outcome.given_up > 0 {
-            format!(", {} given up after cache.max_tries", outcome.given_up)
-        } else {
-            String::new()
-        }
-    );
-    if outcome.failed > 0 {
-        return Err(Error::Reported(1));
-    }
-    Ok(())
 }
 
 /// `id<TAB>size<TAB>subscription<TAB>state<TAB>path`.

@@ -1,5 +1,5 @@
+use super::Context;
 use crate::cli::{ConfigCommand, Format};
-use crate::commands::Context;
 use crate::error::Result;
 use crate::output;
 

@@ -1,6 +1,6 @@
+use super::Context;
 use crate::cli::{EndorserCommand, Format};
 use crate::commands::blocks::{subscription_lines, subscriptions_json};
-use crate::commands::Context;
 use crate::db::{Credential, Endorser};
 use crate::error::{Error, Result};
 use crate::output::{self, quoted};

@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
+use super::Context;
 use crate::cli::{EventsCommand, Format, HooksCommand};
-use crate::commands::Context;
 use crate::db::journal::{FAILED, PENDING};
 use crate::error::{Error, Result};
 use crate::output;

@@ -1,8 +1,8 @@
 use serde_json::json;
 
 use super::blocks::{subscription_json, subscription_lines};
+use super::Context;
 use crate::cli::{Format, ImageCommand, ImageSelection};
-use crate::commands::Context;
 use crate::db::{Db, ImageDetail};
 use crate::error::Result;
 use crate::output;

@@ -15,7 +15,7 @@ use crate::config::{Config, Environment, Source};
 use crate::db::{Access, Db};
 use crate::error::{Error, Result};
 use crate::fetch::{Fetcher, ProxyConfig};
-use crate::subscription::Services;
+use crate::services::Services;
 use crate::trust::TrustStore;
 
 /// What every command gets: the effective configuration and the output format.

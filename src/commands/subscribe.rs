@@ -2,14 +2,13 @@ use std::io::Read;
 use std::path::Path;
 
 use super::blocks::{anchor_name, is_authorised, py_bool, subscription_lines, subscriptions_json};
-use crate::cli::{Format, NewImagesArg, SubscribeCommand, SubscriptionSettings, TlsAnchorsArg};
-use crate::commands::Context;
-use crate::db::{Db, NewImages, SubscriptionChanges};
+use super::Context;
+use crate::cli::{Format, SubscribeCommand, SubscriptionSettings};
+use crate::db::{NewImages, SubscriptionChanges};
 use crate::error::{Error, Result};
-use crate::events::Dispatcher;
 use crate::fetch::{redact_url, TlsAnchors, UrlFetcher};
 use crate::output;
-use crate::subscription::{self, AddRequest, Updated};
+use crate::subscription::{self, AddRequest};
 use crate::trust::verify;
 
 pub fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
@@ -37,23 +36,6 @@ pub fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
             images,
         } => choose(ctx, &subscription, &images, true),
         SubscribeCommand::Delete { subscriptions } => delete(ctx, &subscriptions),
-    }
-}
-
-pub fn new_images(arg: NewImagesArg) -> NewImages {
-    match arg {
-        NewImagesArg::Refuse => NewImages::Refuse,
-        NewImagesArg::Accept => NewImages::Accept,
-        NewImagesArg::Subscribe => NewImages::Subscribe,
-    }
-}
-
-pub fn tls_anchors(arg: TlsAnchorsArg) -> TlsAnchors {
-    match arg {
-        TlsAnchorsArg::System => TlsAnchors::System,
-        TlsAnchorsArg::Igtf => TlsAnchors::Igtf,
-        TlsAnchorsArg::Both => TlsAnchors::Both,
-        TlsAnchorsArg::None => TlsAnchors::None,
     }
 }
 
@@ -108,11 +90,11 @@ fn add(
             auto_endorse,
             new_images: settings
                 .new_images
-                .map(new_images)
+                .map(NewImages::from)
                 .unwrap_or(NewImages::Accept),
             tls_anchors: settings
                 .tls_anchors
-                .map(tls_anchors)
+                .map(TlsAnchors::from)
                 .unwrap_or(TlsAnchors::Both),
             username: settings.username.as_deref(),
             password: password.as_deref(),
@@ -221,67 +203,7 @@ fn update(ctx: &Context, references: &[String]) -> Result<()> {
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
     let events = ctx.start_events(&db, false)?;
-    match update_all(&mut db, &services, &events, &subscriptions) {
-        Some(code) => Err(Error::Reported(code)),
-        None => Ok(()),
-    }
-}
-
-/// Updates each subscription; one failure never stops the others. Returns the exit code
-/// of the last failure.
-pub fn update_all(
-    db: &mut Db,
-    services: &subscription::Services<'_>,
-    events: &Dispatcher,
-    subscriptions: &[crate::db::Subscription],
-) -> Option<u8> {
-    let mut last_failure = None;
-    if let Err(e) = subscription::clear_solved_crl_problems(db, services) {
-        tracing::warn!("{e}");
-    }
-    for s in subscriptions {
-        tracing::debug!("updating '{}' from {}", s.identifier, redact_url(&s.url));
-        // One subscription's list can never stop the others, not even by a bug of ours.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            subscription::update(db, services, events, s)
-        }))
-        .unwrap_or_else(|_| {
-            Err(Error::Failed(
-                "internal error while updating it (a bug: please report it with the list); \
-                 the other subscriptions go on"
-                    .into(),
-            ))
-        });
-        events.deliver_now();
-        match result {
-            Ok(Updated::Unchanged) => {
-                tracing::debug!("'{}': unchanged", s.identifier);
-            }
-            Ok(Updated::Imported {
-                version,
-                new_images,
-            }) => {
-                tracing::info!("'{}': imported version {version}", s.identifier);
-                for image in &new_images {
-                    let what = if image.refused {
-                        "refused by policy"
-                    } else {
-                        "registered"
-                    };
-                    tracing::info!(
-                        "'{}': new image '{}' {what}",
-                        s.identifier,
-                        image.identifier
-                    );
-                }
-            }
-            Err(e) => {
-                tracing::error!("subscription '{}': {e}", s.identifier);
-                last_failure = Some(e.exit_code());
-            }
-        }
-    }
-    last_failure
+    subscription::update_all(&mut db, &services, &events, &subscriptions).result()
 }
 
 fn set(
@@ -295,8 +217,8 @@ fn set(
     let mut db = ctx.open_db()?;
     let s = db.find_subscription(reference)?;
     let mut changes = SubscriptionChanges {
-        new_images: settings.new_images.map(new_images),
-        tls_anchors: settings.tls_anchors.map(tls_anchors),
+        new_images: settings.new_images.map(NewImages::from),
+        tls_anchors: settings.tls_anchors.map(TlsAnchors::from),
         url,
         ..SubscriptionChanges::default()
     };

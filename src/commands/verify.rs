@@ -5,11 +5,10 @@ use std::path::Path;
 use serde_json::json;
 use time::OffsetDateTime;
 
+use super::Context;
 use crate::cli::{Format, TlsAnchorsArg};
-use crate::commands::subscribe::tls_anchors;
-use crate::commands::Context;
 use crate::error::{Error, ListRule, Result};
-use crate::fetch::{read_local_file, redact_url, UrlFetcher, MAX_LIST_BYTES};
+use crate::fetch::{read_local_file, redact_url, TlsAnchors, UrlFetcher, MAX_LIST_BYTES};
 use crate::imagelist::{format_date, ImageList};
 use crate::output;
 use crate::subscription::rules;
@@ -28,7 +27,7 @@ pub fn run(ctx: &Context, source: &str, anchors: TlsAnchorsArg) -> Result<()> {
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
     let raw = if source.contains("://") {
-        let options = services.fetch_options(tls_anchors(anchors), None, None);
+        let options = services.fetch_options(TlsAnchors::from(anchors), None, None);
         rules::fetch(&fetcher, source, &options)?
     } else {
         // The checks of a file:// URL: a regular file (not a FIFO or a device that never

@@ -52,7 +52,7 @@ impl Dispatcher {
             journal: Mutex::new(Db::open_with(database, Access::Write)?),
             attempted: Mutex::new(HashSet::new()),
             delivering: Mutex::new(()),
-            session: crate::subscription::random_uuid(),
+            session: uuid::Uuid::new_v4().to_string(),
             cache,
             command: events.command.value.clone(),
             subscribe_command: events.subscribe_command.value.clone(),

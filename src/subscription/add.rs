@@ -3,10 +3,10 @@
 use time::OffsetDateTime;
 
 use super::rules;
-use super::Services;
 use crate::db::{self, Credential, Db, NewImages, NewSubscription};
 use crate::error::{Error, ListRule, Result};
 use crate::fetch::{redact_url, TlsAnchors};
+use crate::services::Services;
 
 pub struct AddRequest<'a> {
     pub url: &'a str,
@@ -64,7 +64,7 @@ pub fn add(db: &mut Db, services: &Services<'_>, request: &AddRequest<'_>) -> Re
         let (endorser, created) =
             match db::endorser_with_credential_in(tx, |c| rules::signer_is(&signed, c))? {
                 Some(identifier) => (identifier, false),
-                None => (super::random_uuid(), true),
+                None => (uuid::Uuid::new_v4().to_string(), true),
             };
         if created {
             db::insert_endorser(tx, &endorser, std::slice::from_ref(&signer))?;

@@ -224,5 +224,5 @@ pub fn version_not_lower(list: &ImageList, stored_version: Option<&str>) -> Resu
 }
 
 pub fn sha512_hex(bytes: &[u8]) -> String {
-    crate::cache::hash::sha512_hex(bytes)
+    crate::digest::sha512_hex(bytes)
 }

@@ -3,13 +3,13 @@
 use time::OffsetDateTime;
 
 use super::rules::{self, SignedList};
-use super::Services;
 use crate::db::journal::insert_event;
 use crate::db::{self, Db, NewImage, StoredList, Subscription};
 use crate::error::{Error, Result};
 use crate::events::{Dispatcher, EventType};
 use crate::fetch::redact_url;
 use crate::imagelist::{parse_date, ImageList};
+use crate::services::Services;
 use crate::trust::{verify, Persistence};
 
 /// What an update did to a subscription that passed every rule.

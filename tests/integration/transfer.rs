@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use url::Url;
-use vmcatcher::cache::hash::sha512_hex;
 use vmcatcher::cache::transfer::{
     transfer, Expected, NoProgress, Progress, TransferError, TransferRequest, Transferred,
 };
+use vmcatcher::digest::sha512_hex;
 use vmcatcher::fetch::{FetchOptions, ProxyConfig, UrlFetcher};
 
 use crate::support::http::{Route, TestServer};
