@@ -51,12 +51,30 @@ pub fn init(options: &LogOptions<'_>) {
     let _ = result; // already installed (tests calling run twice): keep the first
 }
 
+/// The progress bars of this run, if drawn: log lines go above them.
+static ACTIVE_BARS: std::sync::OnceLock<indicatif::MultiProgress> = std::sync::OnceLock::new();
+
+/// From now on log lines are written above `bars` rather than through them.
+pub fn draw_above(bars: &indicatif::MultiProgress) {
+    let _ = ACTIVE_BARS.set(bars.clone());
+}
+
+/// Writes a log line to stderr; while bars are drawn, above them.
+fn write_log(line: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let write = || std::io::stderr().lock().write_all(line);
+    match ACTIVE_BARS.get() {
+        Some(bars) => bars.suspend(write),
+        None => write(),
+    }
+}
+
 /// Stderr for log lines, routed around the progress bars when they are drawn.
 struct LogWriter;
 
 impl std::io::Write for LogWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        crate::cache::write_log(buf)?;
+        write_log(buf)?;
         Ok(buf.len())
     }
 

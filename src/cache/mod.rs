@@ -32,7 +32,7 @@ use crate::events::{Dispatcher, EventType};
 use crate::services::Services;
 use index::CacheIndex;
 
-pub use progress::{write_log, Reporter};
+pub use progress::Reporter;
 
 /// The three directories of the cache.
 #[derive(Debug, Clone)]
@@ -323,6 +323,7 @@ pub(crate) fn move_file(from: &Path, to: &Path) -> std::io::Result<()> {
 /// One row of `cache list`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CachedImage {
+    #[serde(rename = "identifier")]
     pub image: String,
     pub size: Option<u64>,
     pub subscription: String,

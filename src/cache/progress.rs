@@ -9,19 +9,6 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::transfer::Progress;
 
-/// The bars of this run, for the log writer: see [`write_log`].
-static ACTIVE_BARS: OnceLock<MultiProgress> = OnceLock::new();
-
-/// Writes a log line to stderr; while bars are drawn, above them rather than through them.
-pub fn write_log(line: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let write = || std::io::stderr().lock().write_all(line);
-    match ACTIVE_BARS.get() {
-        Some(bars) => bars.suspend(write),
-        None => write(),
-    }
-}
-
 /// Chooses between bars and log lines once per run.
 pub struct Reporter {
     bars: Option<MultiProgress>,
@@ -34,7 +21,7 @@ impl Reporter {
         let bars = (show_bars && std::io::stderr().is_terminal()).then(|| {
             let bars = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
             // Log lines are written above the bars instead of through them.
-            let _ = ACTIVE_BARS.set(bars.clone());
+            crate::logging::draw_above(&bars);
             bars
         });
         Reporter {

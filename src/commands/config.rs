@@ -17,10 +17,8 @@ fn show(ctx: &Context) -> Result<()> {
             let map: serde_json::Map<String, serde_json::Value> = entries
                 .into_iter()
                 .map(|e| {
-                    (
-                        e.key.to_string(),
-                        serde_json::json!({ "value": e.value, "source": e.source }),
-                    )
+                    let value = serde_json::to_value(&e).unwrap_or_default();
+                    (e.key.to_string(), value)
                 })
                 .collect();
             output::json(&map)

@@ -1,9 +1,8 @@
 use super::Context;
 use crate::cli::{EndorserCommand, Format};
-use crate::commands::blocks::{subscription_lines, subscriptions_json};
 use crate::db::{Credential, Endorser};
 use crate::error::{Error, Result};
-use crate::output::{self, quoted};
+use crate::output::{self, quoted, subscription_lines, SubscriptionJson};
 use crate::subscription::withdraw_unauthorised;
 
 pub fn run(ctx: &Context, cmd: EndorserCommand) -> Result<()> {
@@ -142,20 +141,16 @@ fn show(ctx: &Context, id: &str) -> Result<()> {
         .iter()
         .map(|s| db.find_subscription(s))
         .collect::<Result<Vec<_>>>()?;
+    let views = db.subscription_views(&subscriptions)?;
     match format {
-        Format::Json => {
-            let subs = subscriptions_json(&db, &subscriptions)?;
-            output::json(&serde_json::json!({
-                "id": endorser.identifier,
-                "credentials": endorser.credentials,
-                "subscriptions": subs,
-            }))
-        }
+        Format::Json => output::json(&serde_json::json!({
+            "identifier": endorser.identifier,
+            "credentials": endorser.credentials,
+            "subscriptions": SubscriptionJson::all(&views),
+        })),
         _ => {
             let mut text = endorser_block(&endorser);
-            for s in &subscriptions {
-                text.push_str(&subscription_lines(&db, s)?);
-            }
+            text.extend(views.iter().map(subscription_lines));
             output::write(text)
         }
     }

@@ -1,11 +1,10 @@
 use serde_json::json;
 
-use super::blocks::{subscription_json, subscription_lines};
 use super::Context;
 use crate::cli::{Format, ImageCommand, ImageSelection};
 use crate::db::{Db, ImageDetail};
 use crate::error::Result;
-use crate::output;
+use crate::output::{self, subscription_lines, SubscriptionJson};
 
 pub fn run(ctx: &Context, cmd: ImageCommand) -> Result<()> {
     match cmd {
@@ -114,7 +113,7 @@ fn show(ctx: &Context, references: &[String]) -> Result<()> {
 /// The original's image record (§1.7.3), with `sl:arch` printing the architecture.
 fn image_lines(db: &Db, image: &ImageDetail) -> Result<String> {
     let subscription = db.find_subscription(&image.subscription)?;
-    let mut out = subscription_lines(db, &subscription)?;
+    let mut out = subscription_lines(&db.subscription_view(&subscription)?);
     let mut line = |k: &str, v: &str| output::key_value(&mut out, k, v);
     match &image.record {
         Some(r) => {
@@ -149,7 +148,7 @@ fn image_json(db: &Db, image: &ImageDetail) -> Result<serde_json::Value> {
         "identifier": image.identifier,
         "state": image.state,
         "selected": image.selected,
-        "subscription": subscription_json(db, &subscription)?,
+        "subscription": SubscriptionJson::new(&db.subscription_view(&subscription)?),
         "record": image.record,
     }))
 }

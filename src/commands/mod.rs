@@ -1,6 +1,5 @@
 //! One file per command group: arguments in, a core call, output out.
 
-mod blocks;
 mod cache;
 mod config;
 mod endorser;

@@ -1,13 +1,12 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::blocks::{anchor_name, is_authorised, py_bool, subscription_lines, subscriptions_json};
 use super::Context;
 use crate::cli::{Format, SubscribeCommand, SubscriptionSettings};
 use crate::db::{NewImages, SubscriptionChanges};
 use crate::error::{Error, Result};
 use crate::fetch::{redact_url, TlsAnchors, UrlFetcher};
-use crate::output;
+use crate::output::{self, subscription_lines, SubscriptionJson};
 use crate::subscription::{self, AddRequest};
 use crate::trust::verify;
 
@@ -114,43 +113,20 @@ fn add(
 fn list(ctx: &Context) -> Result<()> {
     let format = ctx.record_format()?;
     let db = ctx.read_db()?;
-    let subscriptions = db.subscriptions()?;
+    let views = db.subscription_views(&db.subscriptions()?)?;
     match format {
-        Format::Json => {
-            let all = subscriptions_json(&db, &subscriptions)?;
-            output::json(&all)
-        }
-        _ => {
-            let mut text = String::new();
-            for s in &subscriptions {
-                text.push_str(&format!(
-                    "{}\t{}\t{}\t{}\n",
-                    s.identifier,
-                    py_bool(is_authorised(&db, s)?),
-                    anchor_name(s.tls_anchors),
-                    s.url
-                ));
-            }
-            output::write(text)
-        }
+        Format::Json => output::json(&SubscriptionJson::all(&views)),
+        _ => output::write(output::subscription_list_lines(&views)),
     }
 }
 
 fn show(ctx: &Context, references: &[String]) -> Result<()> {
     let db = ctx.read_db()?;
     let subscriptions = db.find_subscriptions(references)?;
+    let views = db.subscription_views(&subscriptions)?;
     match ctx.format {
-        Format::Lines => {
-            let mut text = String::new();
-            for s in &subscriptions {
-                text.push_str(&subscription_lines(&db, s)?);
-            }
-            output::write(text)
-        }
-        Format::Json => {
-            let all = subscriptions_json(&db, &subscriptions)?;
-            output::json(&all)
-        }
+        Format::Lines => output::write(views.iter().map(subscription_lines).collect::<String>()),
+        Format::Json => output::json(&SubscriptionJson::all(&views)),
         Format::Smime => {
             for s in &subscriptions {
                 let list = db

@@ -15,7 +15,6 @@ pub struct Credential {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Endorser {
-    #[serde(rename = "id")]
     pub identifier: String,
     pub credentials: Vec<Credential>,
 }

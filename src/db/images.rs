@@ -11,7 +11,6 @@ use crate::imagelist::{format_date, Image, ImageList};
 /// One row of `image list`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImageState {
-    #[serde(rename = "image")]
     pub identifier: String,
     /// The original's bitmap: 1 = subscribed (selected), 2 = in the current, valid list.
     pub state: u8,

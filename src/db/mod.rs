@@ -6,7 +6,6 @@ mod images;
 pub mod journal;
 mod schema;
 mod subscriptions;
-mod url;
 
 use std::fs;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -23,8 +22,8 @@ pub use schema::LATEST_VERSION;
 pub(crate) use subscriptions::{insert_subscription, link_in, subscription_in};
 pub use subscriptions::{
     Link, ListMessage, NewImages, NewSubscription, StoredList, Subscription, SubscriptionChanges,
+    SubscriptionView,
 };
-pub use url::DatabaseUrl;
 
 use crate::error::{Error, Result};
 

@@ -91,6 +91,29 @@ pub struct StoredList {
     pub expired: Option<String>,
 }
 
+/// A subscription with what its listings show: the endorsers linked to it (so whether it
+/// may be updated) and its current list, read before anything is printed.
+#[derive(Debug, Clone)]
+pub struct SubscriptionView {
+    pub subscription: Subscription,
+    pub endorsers: Vec<String>,
+    pub list: Option<StoredList>,
+}
+
+impl SubscriptionView {
+    /// At least one endorser is linked: the original's `sl:authorised`.
+    pub fn authorised(&self) -> bool {
+        !self.endorsers.is_empty()
+    }
+
+    /// The current list is in force: not marked expired and not past its date.
+    pub fn list_valid(&self) -> bool {
+        self.list
+            .as_ref()
+            .is_some_and(|l| l.expired.is_none() && l.expires > now_text())
+    }
+}
+
 /// The signed message of a stored list and the content its signature covers.
 #[derive(Debug, Clone)]
 pub struct ListMessage {
@@ -359,6 +382,25 @@ impl Db {
     }
 
     /// Deletes a subscription with its links, lists and images.
+    /// The view of a subscription its listings print.
+    pub fn subscription_view(&self, s: &Subscription) -> Result<SubscriptionView> {
+        let mut endorsers: Vec<String> = self
+            .authorised_credentials(s.id)?
+            .into_iter()
+            .map(|(e, _)| e)
+            .collect();
+        endorsers.dedup();
+        Ok(SubscriptionView {
+            subscription: s.clone(),
+            endorsers,
+            list: self.current_list(s)?,
+        })
+    }
+
+    pub fn subscription_views(&self, all: &[Subscription]) -> Result<Vec<SubscriptionView>> {
+        all.iter().map(|s| self.subscription_view(s)).collect()
+    }
+
     pub fn delete_subscription(&mut self, id: i64) -> Result<()> {
         self.write(|tx| {
             // The subscription points at its current list and the list at the subscription:

@@ -70,7 +70,7 @@ fn a_good_download_lands_with_a_complete_index_entry() {
     );
     let json: serde_json::Value =
         serde_json::from_str(&f.run(&["cache", "list", "-f", "json"]).stdout).unwrap();
-    assert_eq!(json[0]["image"], IMAGE_A);
+    assert_eq!(json[0]["identifier"], IMAGE_A);
     assert_eq!(json[0]["state"], 3);
 }
 

@@ -35,13 +35,13 @@ fn create_list_show_delete_with_two_credentials() {
     let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(
         value,
-        serde_json::json!([{ "id": "jane", "credentials": [
+        serde_json::json!([{ "identifier": "jane", "credentials": [
             { "dn": JANE, "ca": CA2 }, { "dn": JANE2, "ca": CA }
         ]}])
     );
     let show_json = env.run(&["endorser", "show", "jane", "-f", "json"]);
     let value: serde_json::Value = serde_json::from_str(&show_json.stdout).unwrap();
-    assert_eq!(value["id"], "jane");
+    assert_eq!(value["identifier"], "jane");
     assert_eq!(value["credentials"].as_array().unwrap().len(), 2);
 
     env.run(&["endorser", "delete", "jane"]).success();

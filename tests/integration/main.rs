@@ -16,6 +16,7 @@ mod generated;
 mod hardening;
 mod help;
 mod install;
+mod layout;
 mod plugins;
 mod quickstart;
 mod safety;

@@ -305,7 +305,11 @@ fn the_installed_unit_and_root_share_database_and_cache() {
     // file: nothing is left to a default that depends on who runs.
     // (Checked before anything runs that could write to a real system path.)
     let admin = config_show(&site.admin(&["config", "show", "-f", "json"]));
-    let value = |key: &str| PathBuf::from(admin[key]["value"].as_str().unwrap());
+    // A path, or for events.hook_dirs an array of one path.
+    let value = |key: &str| {
+        let v = &admin[key]["value"];
+        PathBuf::from(v.as_str().or_else(|| v[0].as_str()).unwrap())
+    };
     for key in [
         "database",
         "cert_dir",

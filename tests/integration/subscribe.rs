@@ -720,7 +720,7 @@ fn image_selection_by_prefix_and_sha512() {
     let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(
         value[0],
-        serde_json::json!({"image": IMAGE_A, "state": 2, "subscription": LIST_ID})
+        serde_json::json!({"identifier": IMAGE_A, "state": 2, "subscription": LIST_ID})
     );
     f.run(&["image", "subscribe", "zzz"])
         .failure(1, &["no image matches 'zzz'"]);

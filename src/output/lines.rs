@@ -1,28 +1,25 @@
-//! Writing results to stdout. Diagnostics go to stderr through `tracing`; this is only
-//! for the records a command prints.
+//! The pieces of the original's `lines` formats: quoted values, `key=value` lines, Python's
+//! booleans, the trust-anchor names, and the escaping that keeps a value on its line.
 
-use std::io::{self, Write};
+use crate::fetch::TlsAnchors;
 
-use serde::Serialize;
-
-use crate::error::{Error, Result};
-
-/// Writes text to stdout; a closed pipe (`vmcatcher … | head`) ends the process quietly.
-pub fn write(text: impl AsRef<[u8]>) -> Result<()> {
-    let mut out = io::stdout().lock();
-    match out.write_all(text.as_ref()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
-        Err(e) => Err(Error::io("standard output", e)),
+/// The original's trust anchor names for the `lines` listings.
+pub fn anchor_name(anchors: TlsAnchors) -> &'static str {
+    match anchors {
+        TlsAnchors::None => "None",
+        TlsAnchors::System => "Browser",
+        TlsAnchors::Igtf => "IGTF",
+        TlsAnchors::Both => "Both",
     }
 }
 
-/// Pretty JSON with a final newline.
-pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(value)
-        .map_err(|e| Error::Failed(format!("cannot render JSON: {e}")))?;
-    text.push('\n');
-    write(text)
+/// Python's spelling of booleans, which the original printed.
+pub fn py_bool(b: bool) -> &'static str {
+    if b {
+        "True"
+    } else {
+        "False"
+    }
 }
 
 /// A value in the original's `lines` listings: single-quoted.

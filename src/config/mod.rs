@@ -1,14 +1,21 @@
 //! Effective settings: command line > environment > configuration file > built-in default,
 //! with the source of every value kept so `vmcatcher config show` can say where it came from.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
-use crate::db::DatabaseUrl;
 use crate::error::{Error, Result};
+
+mod database_url;
+mod environment;
+mod file;
+mod show;
+
+pub use database_url::DatabaseUrl;
+pub use environment::Environment;
+pub use show::Entry;
+
+use file::read_config_file;
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,58 +44,6 @@ pub struct Setting<T> {
     pub source: Source,
 }
 
-/// The process environment, captured once so tests can inject their own.
-#[derive(Debug, Clone, Default)]
-pub struct Environment {
-    vars: BTreeMap<String, String>,
-    is_root: bool,
-}
-
-impl Environment {
-    pub fn from_process() -> Self {
-        Environment {
-            vars: std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-                .collect(),
-            // SAFETY: geteuid has no preconditions and cannot fail.
-            is_root: unsafe { libc::geteuid() } == 0,
-        }
-    }
-
-    pub fn new(vars: impl IntoIterator<Item = (String, String)>, is_root: bool) -> Self {
-        Environment {
-            vars: vars.into_iter().collect(),
-            is_root,
-        }
-    }
-
-    /// A variable's value; an empty value counts as unset, as an empty override means nothing.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
-    }
-
-    pub fn is_root(&self) -> bool {
-        self.is_root
-    }
-
-    /// `$XDG_<kind>_HOME`, else `$HOME/<fallback>`.
-    fn xdg_dir(&self, var: &'static str, fallback: &str) -> Result<PathBuf> {
-        if let Some(dir) = self.get(var).filter(|d| Path::new(d).is_absolute()) {
-            return Ok(PathBuf::from(dir));
-        }
-        match self.get("HOME") {
-            Some(home) => Ok(Path::new(home).join(fallback)),
-            None => Err(Error::Config(format!(
-                "neither {var} nor HOME is set, so there is no default location: \
-                 set HOME or give the path in the configuration file"
-            ))),
-        }
-    }
-}
-
 /// Values given on the command line; `None` means "not given".
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -100,71 +55,6 @@ pub struct Overrides {
     pub expired_dir: Option<PathBuf>,
     pub event_command: Option<String>,
     pub log_format: Option<String>,
-}
-
-// ---- the configuration file -------------------------------------------------------------
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    database: Option<String>,
-    cert_dir: Option<PathBuf>,
-    lock_timeout: Option<u64>,
-    #[serde(default)]
-    cache: FileCache,
-    #[serde(default)]
-    http: FileHttp,
-    #[serde(default)]
-    events: FileEvents,
-    #[serde(default)]
-    log: FileLog,
-    #[serde(default)]
-    trust: FileTrust,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileTrust {
-    crl_grace: Option<u64>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileCache {
-    dir: Option<PathBuf>,
-    partial_dir: Option<PathBuf>,
-    expired_dir: Option<PathBuf>,
-    parallel_downloads: Option<u32>,
-    max_tries: Option<u32>,
-    expired_retention_days: Option<u32>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileHttp {
-    connect_timeout: Option<u64>,
-    read_timeout: Option<u64>,
-    transfer_timeout: Option<u64>,
-    min_rate: Option<u64>,
-    max_redirects: Option<u32>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileEvents {
-    command: Option<String>,
-    subscribe_command: Option<String>,
-    timeout: Option<u64>,
-    hook_dirs: Option<Vec<PathBuf>>,
-    disabled: Option<Vec<String>>,
-    max_tries: Option<u32>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileLog {
-    level: Option<String>,
-    format: Option<String>,
 }
 
 pub const SYSTEM_CONFIG: &str = "/etc/vmcatcher/vmcatcher.toml";
@@ -233,14 +123,6 @@ pub struct Config {
     pub trust: TrustConfig,
     /// `VMCATCHER_LOG_CONF` was set: a Python logging file we cannot honour.
     pub legacy_log_conf: Option<String>,
-}
-
-/// One row of `config show`.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Entry {
-    pub key: &'static str,
-    pub value: String,
-    pub source: String,
 }
 
 /// Picks the first layer that has a value: flag, environment, file, default.
@@ -490,74 +372,6 @@ impl Config {
             legacy_log_conf: env.get("VMCATCHER_LOG_CONF").map(str::to_string),
         })
     }
-
-    /// Every effective setting with its source, in a stable order.
-    pub fn entries(&self) -> Vec<Entry> {
-        fn entry<T>(key: &'static str, s: &Setting<T>, show: impl Fn(&T) -> String) -> Entry {
-            Entry {
-                key,
-                value: show(&s.value),
-                source: s.source.to_string(),
-            }
-        }
-        let path = |p: &PathBuf| p.display().to_string();
-        let num = |n: &u64| n.to_string();
-        let num32 = |n: &u32| n.to_string();
-        let text = |s: &String| s.clone();
-        let list = |v: &Vec<String>| v.join(",");
-        let paths = |v: &Vec<PathBuf>| {
-            v.iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(":")
-        };
-        let c = &self.cache;
-        let h = &self.http;
-        let e = &self.events;
-        vec![
-            Entry {
-                key: "config",
-                value: self
-                    .file
-                    .as_ref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
-                source: if self.file.is_some() {
-                    "found"
-                } else {
-                    "none found"
-                }
-                .into(),
-            },
-            entry("database", &self.database, |d| d.path.display().to_string()),
-            entry("cert_dir", &self.cert_dir, path),
-            entry("lock_timeout", &self.lock_timeout, num),
-            entry("cache.dir", &c.dir, path),
-            entry("cache.partial_dir", &c.partial_dir, path),
-            entry("cache.expired_dir", &c.expired_dir, path),
-            entry("cache.parallel_downloads", &c.parallel_downloads, num32),
-            entry("cache.max_tries", &c.max_tries, num32),
-            entry(
-                "cache.expired_retention_days",
-                &c.expired_retention_days,
-                num32,
-            ),
-            entry("http.connect_timeout", &h.connect_timeout, num),
-            entry("http.read_timeout", &h.read_timeout, num),
-            entry("http.transfer_timeout", &h.transfer_timeout, num),
-            entry("http.min_rate", &h.min_rate, num),
-            entry("http.max_redirects", &h.max_redirects, num32),
-            entry("events.command", &e.command, text),
-            entry("events.subscribe_command", &e.subscribe_command, text),
-            entry("events.timeout", &e.timeout, num),
-            entry("events.hook_dirs", &e.hook_dirs, paths),
-            entry("events.disabled", &e.disabled, list),
-            entry("events.max_tries", &e.max_tries, num32),
-            entry("log.level", &self.log.level, text),
-            entry("log.format", &self.log.format, text),
-            entry("trust.crl_grace", &self.trust.crl_grace, num),
-        ]
-    }
 }
 
 const HOUR: u64 = 3600;
@@ -625,98 +439,6 @@ fn default_cache_root(env: &Environment) -> Result<PathBuf> {
         return Ok(PathBuf::from("/var/cache/vmcatcher"));
     }
     Ok(env.xdg_dir("XDG_CACHE_HOME", ".cache")?.join("vmcatcher"))
-}
-
-/// Finds and parses the configuration file: `--config` or `VMCATCHER_CONFIG` (must exist),
-/// else the first that exists of the user's and the system's file; none is fine.
-fn read_config_file(
-    overrides: &Overrides,
-    env: &Environment,
-) -> Result<(Option<PathBuf>, FileConfig)> {
-    let explicit = overrides
-        .config
-        .clone()
-        .map(|p| (p, "--config"))
-        .or_else(|| {
-            env.get("VMCATCHER_CONFIG")
-                .map(|p| (PathBuf::from(p), "VMCATCHER_CONFIG"))
-        });
-    let path = match explicit {
-        Some((path, origin)) => {
-            if !path.exists() {
-                return Err(Error::Config(format!(
-                    "configuration file {} (from {origin}) does not exist: \
-                     create it or point {origin} at an existing file",
-                    path.display()
-                )));
-            }
-            Some(path)
-        }
-        None => {
-            let mut candidates = Vec::new();
-            if !env.is_root() {
-                if let Ok(dir) = env.xdg_dir("XDG_CONFIG_HOME", ".config") {
-                    candidates.push(dir.join("vmcatcher/vmcatcher.toml"));
-                }
-            }
-            candidates.push(PathBuf::from(SYSTEM_CONFIG));
-            candidates.into_iter().find(|p| p.exists())
-        }
-    };
-    let Some(path) = path else {
-        return Ok((None, FileConfig::default()));
-    };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        Error::Config(format!(
-            "configuration file {}: cannot be read: {e}",
-            path.display()
-        ))
-    })?;
-    let parsed = parse_config(&text)
-        .map_err(|e| Error::Config(format!("configuration file {}: {e}", path.display())))?;
-    Ok((Some(path), parsed))
-}
-
-/// Parses the TOML text; an error names the line and the key, on one line.
-fn parse_config(text: &str) -> std::result::Result<FileConfig, String> {
-    toml::from_str::<FileConfig>(text).map_err(|err| {
-        let message = err.message().trim().to_string();
-        let Some(span) = err.span() else {
-            return message;
-        };
-        let line_no = text[..span.start.min(text.len())].matches('\n').count() + 1;
-        match key_at_line(text, line_no) {
-            Some(key) => format!("line {line_no}: key '{key}': {message}"),
-            None => format!("line {line_no}: {message}"),
-        }
-    })
-}
-
-/// The dotted key written on a line (`[section]` headers above it included), if any.
-fn key_at_line(text: &str, line_no: usize) -> Option<String> {
-    let lines: Vec<&str> = text.lines().collect();
-    let line = lines.get(line_no.checked_sub(1)?)?.trim();
-    let section = lines[..line_no - 1]
-        .iter()
-        .rev()
-        .map(|l| l.trim())
-        .find(|l| l.starts_with('[') && l.ends_with(']'))
-        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_string());
-    if line.starts_with('[') {
-        return Some(
-            line.trim_matches(|c| c == '[' || c == ']')
-                .trim()
-                .to_string(),
-        );
-    }
-    let key = line.split('=').next()?.trim().trim_matches('"');
-    if key.is_empty() || key.starts_with('#') {
-        return None;
-    }
-    Some(match section {
-        Some(section) => format!("{section}.{key}"),
-        None => key.to_string(),
-    })
 }
 
 #[cfg(test)]
@@ -840,17 +562,5 @@ mod tests {
             true,
         );
         assert_eq!(c.events.subscribe_command.value, "b");
-    }
-
-    #[test]
-    fn toml_errors_name_the_key_and_line() {
-        let err = parse_config("[events]\ntimeout = 10\nhook_dir = []\n").unwrap_err();
-        assert!(err.starts_with("line 3: key 'events.hook_dir'"), "{err}");
-        let err = parse_config("lock_timeout = -1\n").unwrap_err();
-        assert!(
-            err.contains("line 1") && err.contains("lock_timeout"),
-            "{err}"
-        );
-        assert!(parse_config("").is_ok());
     }
 }

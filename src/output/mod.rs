@@ -1,0 +1,34 @@
+//! The output layer: typed records rendered as `lines` (the original's formats, byte for
+//! byte) or `json` (one documented schema, docs/output.md), written to stdout.
+//! Diagnostics go to stderr through `tracing`; this is only for the records a command
+//! prints.
+
+mod lines;
+mod subscription;
+
+pub use lines::{anchor_name, field, key_value, py_bool, quoted};
+pub use subscription::{subscription_lines, subscription_list_lines, SubscriptionJson};
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// Writes text to stdout; a closed pipe (`vmcatcher … | head`) ends the process quietly.
+pub fn write(text: impl AsRef<[u8]>) -> Result<()> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_ref()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(Error::io("standard output", e)),
+    }
+}
+
+/// Pretty JSON with a final newline.
+pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::Failed(format!("cannot render JSON: {e}")))?;
+    text.push('\n');
+    write(text)
+}
