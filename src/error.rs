@@ -82,6 +82,11 @@ pub enum Error {
     #[error("{0}")]
     Failed(String),
 
+    /// Standard output was closed by its reader (`vmcatcher … | head`): the command stops
+    /// and `main` ends quietly with exit 0, as ripgrep does.
+    #[error("standard output was closed")]
+    BrokenPipe,
+
     /// Failures already reported one by one (e.g. per subscription); only the exit code
     /// is left to give.
     #[error("exit code {0}")]
@@ -94,6 +99,7 @@ impl Error {
             Error::Usage(_) => 2,
             Error::List { rule, .. } => rule.exit_code(),
             Error::Reported(code) => *code,
+            Error::BrokenPipe => 0,
             _ => 1,
         }
     }

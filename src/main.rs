@@ -16,6 +16,8 @@ fn main() -> ExitCode {
     match vmcatcher::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(vmcatcher::Error::Reported(code)) => ExitCode::from(code),
+        // The reader of our output went away (`| head`): nothing to say.
+        Err(vmcatcher::Error::BrokenPipe) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("vmcatcher: error: {e}");
             ExitCode::from(e.exit_code())

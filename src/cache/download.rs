@@ -217,12 +217,10 @@ fn transient(e: &TransferError) -> bool {
 /// list names for its images.
 fn image_options(run: &Workers<'_>, w: &Wanted) -> FetchOptions {
     let s = &w.subscription;
+    // The same rule as for redirects: the list's origin, or its https upgrade.
     let same_origin = match (url::Url::parse(&s.url), url::Url::parse(&w.uri)) {
-        (Ok(a), Ok(b)) => {
-            a.scheme() == b.scheme()
-                && a.host_str() == b.host_str()
-                && a.port_or_known_default() == b.port_or_known_default()
-        }
+        (Ok(list), Ok(image)) if list.scheme() == "file" => image.scheme() == "file",
+        (Ok(list), Ok(image)) => crate::fetch::may_send_credentials(&list, &image),
         _ => false,
     };
     if same_origin {

@@ -53,7 +53,7 @@ fn create(ctx: &Context, id: &str, dns: Vec<String>, cas: Vec<String>) -> Result
             Some(dn) => format!("--dn '{dn}' has no --ca"),
             None => format!("--ca '{}' has no --dn", cas[dns.len()]),
         };
-        return Err(Error::Failed(format!(
+        return Err(Error::Usage(format!(
             "{detail}: give one --ca for every --dn, in the same order"
         )));
     }

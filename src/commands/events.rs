@@ -61,10 +61,9 @@ pub fn hooks(ctx: &Context, cmd: HooksCommand) -> Result<()> {
     let HooksCommand::List = cmd;
     let format = ctx.record_format()?;
     let events = &ctx.config.events;
-    let path = std::env::var("PATH").ok();
     let discovery = crate::events::hooks::discover(
         &events.hook_dirs.value,
-        path.as_deref(),
+        ctx.env.get("PATH"),
         &events.disabled.value,
     );
     let command = events.command.value.trim();

@@ -21,6 +21,9 @@ use crate::trust::TrustStore;
 pub struct Context {
     pub config: Config,
     pub format: Format,
+    /// The environment captured at start: PATH and the proxies are read from here, never
+    /// from the process, so what `config show` and the tests see is what runs.
+    pub env: Environment,
 }
 
 impl Context {
@@ -66,7 +69,7 @@ impl Context {
             config: &self.config,
             trust,
             fetcher,
-            proxy: ProxyConfig::from_env(),
+            proxy: ProxyConfig::from_lookup(|name| self.env.get(name).map(str::to_string)),
         })
     }
 
@@ -85,7 +88,7 @@ impl Context {
             expired_dir: c.cache.expired_dir.value.display().to_string(),
             database: c.database.value.given.clone(),
         });
-        crate::events::Dispatcher::new(c, db.path(), variables)
+        crate::events::Dispatcher::new(c, db.path(), variables, self.env.get("PATH"))
     }
 
     /// The dispatcher of a run that sends events, after delivering what earlier runs
@@ -122,6 +125,7 @@ pub fn dispatch(cli: Cli, config: Config, env: &Environment) -> Result<()> {
     let ctx = Context {
         config,
         format: cli.global.format,
+        env: env.clone(),
     };
     let Some(command) = cli.command else {
         return Ok(()); // `run` answers --version and a missing command itself

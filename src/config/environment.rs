@@ -20,7 +20,7 @@ impl Environment {
                 .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
                 .collect(),
             // SAFETY: geteuid has no preconditions and cannot fail.
-            is_root: unsafe { libc::geteuid() } == 0,
+            is_root: rustix::process::geteuid().is_root(),
         }
     }
 

@@ -45,9 +45,9 @@ impl Dispatcher {
         config: &Config,
         database: &Path,
         cache: Option<CacheVariables>,
+        path: Option<&str>,
     ) -> Result<Dispatcher> {
         let events = &config.events;
-        let path = std::env::var("PATH").ok();
         Ok(Dispatcher {
             journal: Mutex::new(Db::open_with(database, Access::Write)?),
             attempted: Mutex::new(HashSet::new()),
@@ -56,11 +56,7 @@ impl Dispatcher {
             cache,
             command: events.command.value.clone(),
             subscribe_command: events.subscribe_command.value.clone(),
-            hooks: discover(
-                &events.hook_dirs.value,
-                path.as_deref(),
-                &events.disabled.value,
-            ),
+            hooks: discover(&events.hook_dirs.value, path, &events.disabled.value),
             timeout: Duration::from_secs(events.timeout.value),
             max_tries: events.max_tries.value,
         })

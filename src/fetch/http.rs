@@ -353,7 +353,7 @@ fn redirect_target(current: &Url, headers: &HeaderMap, shown: &str) -> Result<Ur
 /// Credentials go only where the administrator configured them: the same scheme, host and
 /// port as the subscription URL, or its https upgrade. Never to another host, never
 /// downgraded to plain http.
-pub(crate) fn may_send_credentials(origin: &Url, target: &Url) -> bool {
+pub fn may_send_credentials(origin: &Url, target: &Url) -> bool {
     let same_host = match (origin.host_str(), target.host_str()) {
         (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
         _ => false,

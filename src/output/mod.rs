@@ -15,12 +15,13 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-/// Writes text to stdout; a closed pipe (`vmcatcher … | head`) ends the process quietly.
+/// Writes text to stdout; a closed pipe (`vmcatcher … | head`) is [`Error::BrokenPipe`],
+/// which `main` turns into a quiet exit 0.
 pub fn write(text: impl AsRef<[u8]>) -> Result<()> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_ref()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(Error::BrokenPipe),
         Err(e) => Err(Error::io("standard output", e)),
     }
 }

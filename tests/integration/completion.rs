@@ -83,8 +83,7 @@ fn bash_completes_image_subscription_and_endorser_ids() {
 
 #[test]
 fn fish_completes_image_ids() {
-    if !Path::new("/usr/bin/fish").exists() {
-        eprintln!("fish is not installed: skipped (.ci/run installs it)");
+    if !crate::support::tools::available("/usr/bin/fish", "fish") {
         return;
     }
     let (env, _server) = populated();

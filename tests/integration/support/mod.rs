@@ -4,5 +4,6 @@ pub mod http;
 pub mod lists;
 pub mod pki;
 pub mod site;
+pub mod tools;
 
 pub use env::{Run, TestEnv};
