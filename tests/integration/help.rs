@@ -30,24 +30,5 @@ fn help_tree() -> String {
 
 #[test]
 fn help_tree_matches_the_snapshot() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/help.txt");
-    let fresh = help_tree();
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, &fresh).unwrap();
-        return;
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    if committed != fresh {
-        let first = committed
-            .lines()
-            .zip(fresh.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(committed.lines().count().min(fresh.lines().count()));
-        panic!(
-            "the --help tree changed (first difference at line {}: {:?}); review it and run \
-             UPDATE_SNAPSHOTS=1 cargo test help_tree, then commit tests/snapshots/help.txt",
-            first + 1,
-            fresh.lines().nth(first)
-        );
-    }
+    crate::support::snapshot::assert_snapshot("help.txt", &help_tree());
 }

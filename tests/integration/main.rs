@@ -17,6 +17,7 @@ mod hardening;
 mod help;
 mod install;
 mod layout;
+mod output;
 mod plugins;
 mod quickstart;
 mod safety;
