@@ -115,7 +115,7 @@ fn compare_token_lists(a: &[&str], b: &[&str], other: fn(&str, &str) -> Ordering
 
 /// Second level (the original's `string_sort`): digit / non-digit runs of one token.
 fn compare_runs(x: &str, y: &str) -> Ordering {
-    compare_token_lists(&split_runs(x), &split_runs(y), |a, b| a.cmp(b))
+    compare_token_lists(&split_runs(x), &split_runs(y), std::cmp::Ord::cmp)
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub(crate) fn run(
         })
         .collect();
     let paths: Vec<_> = entries.iter().map(|(_, _, _, p)| p.clone()).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let results = sha512_files(&paths, threads);
     for ((key, size, sha512, path), result) in entries.into_iter().zip(results) {
         let problem = match result {

@@ -204,7 +204,7 @@ fn lock<'a, 's, 'o>(
     // A panicking worker cannot leave the indexes half-written (each save is atomic).
     shared
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Transfers that broke off (connection dropped, timed out, body cut short) are worth

@@ -185,5 +185,5 @@ fn expired_time(name: &str) -> Option<OffsetDateTime> {
     name.split('.')
         .rev()
         .find_map(|part| time::PrimitiveDateTime::parse(part, &format).ok())
-        .map(|t| t.assume_utc())
+        .map(time::PlainDateTime::assume_utc)
 }

@@ -227,7 +227,7 @@ fn sha512_file_pipelined(path: &Path) -> io::Result<(u64, String)> {
 /// results in the order of `paths`.
 pub fn sha512_files(paths: &[PathBuf], threads: usize) -> Vec<io::Result<(u64, String)>> {
     let wanted = match threads {
-        0 => thread::available_parallelism().map_or(1, |n| n.get()),
+        0 => thread::available_parallelism().map_or(1, std::num::NonZero::get),
         n => n,
     };
     let threads = wanted.min(paths.len());

@@ -283,7 +283,7 @@ fn report_unknown_files(state: &State) {
     };
     for item in dir.flatten() {
         let name = item.file_name().to_string_lossy().into_owned();
-        let is_file = item.file_type().map(|t| t.is_file()).unwrap_or(false);
+        let is_file = item.file_type().is_ok_and(|t| t.is_file());
         if !is_file || name == index::INDEX_FILE || index::is_temporary(&name) {
             continue;
         }

@@ -145,6 +145,6 @@ fn rate(bytes: u64, elapsed: Duration) -> u64 {
 }
 
 /// Bytes for people: `1.50 MiB`.
-pub fn human_bytes(bytes: u64) -> String {
+pub(super) fn human_bytes(bytes: u64) -> String {
     indicatif::HumanBytes(bytes).to_string()
 }

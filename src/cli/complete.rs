@@ -39,7 +39,7 @@ fn candidates(query: &str) -> Vec<CompletionCandidate> {
     }
 }
 
-pub fn subscriptions() -> Vec<CompletionCandidate> {
+pub(super) fn subscriptions() -> Vec<CompletionCandidate> {
     let mut all =
         candidates("SELECT identifier, description FROM subscription ORDER BY identifier");
     all.extend(candidates(
@@ -48,13 +48,13 @@ pub fn subscriptions() -> Vec<CompletionCandidate> {
     all
 }
 
-pub fn images() -> Vec<CompletionCandidate> {
+pub(super) fn images() -> Vec<CompletionCandidate> {
     candidates(
         "SELECT i.identifier, (SELECT r.title FROM image_record r WHERE r.image_id = i.id \
          ORDER BY r.id DESC LIMIT 1) FROM image i WHERE i.refused = 0 ORDER BY i.identifier",
     )
 }
 
-pub fn endorsers() -> Vec<CompletionCandidate> {
+pub(super) fn endorsers() -> Vec<CompletionCandidate> {
     candidates("SELECT identifier, NULL FROM endorser ORDER BY identifier")
 }

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::fetch::UrlFetcher;
 use crate::output;
 
-pub fn run(
+pub(super) fn run(
     ctx: &Context,
     requested: &[CacheAction],
     retry: &[String],
@@ -39,7 +39,7 @@ pub fn run(
 
 /// The actions of the flags and of `VMCATCHER_CACHE_ACTION_*=1`, as the original: their
 /// union; none means expire and download; download implies expire.
-pub fn actions(requested: &[CacheAction], env: &Environment) -> Actions {
+pub(super) fn actions(requested: &[CacheAction], env: &Environment) -> Actions {
     let from_env = |name: &str| env.get(name) == Some("1");
     let mut a = Actions {
         download: requested.contains(&CacheAction::Download)

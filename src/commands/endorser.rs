@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::output::{self, quoted, subscription_lines, SubscriptionJson};
 use crate::subscription::withdraw_unauthorised;
 
-pub fn run(ctx: &Context, cmd: EndorserCommand) -> Result<()> {
+pub(super) fn run(ctx: &Context, cmd: EndorserCommand) -> Result<()> {
     match cmd {
         EndorserCommand::List => list(ctx),
         EndorserCommand::Show { id } => show(ctx, &id),
@@ -142,17 +142,16 @@ fn show(ctx: &Context, id: &str) -> Result<()> {
         .map(|s| db.find_subscription(s))
         .collect::<Result<Vec<_>>>()?;
     let views = db.subscription_views(&subscriptions)?;
-    match format {
-        Format::Json => output::json(&serde_json::json!({
+    if format == Format::Json {
+        output::json(&serde_json::json!({
             "identifier": endorser.identifier,
             "credentials": endorser.credentials,
             "subscriptions": SubscriptionJson::all(&views),
-        })),
-        _ => {
-            let mut text = endorser_block(&endorser);
-            text.extend(views.iter().map(subscription_lines));
-            output::write(text)
-        }
+        }))
+    } else {
+        let mut text = endorser_block(&endorser);
+        text.extend(views.iter().map(subscription_lines));
+        output::write(text)
     }
 }
 

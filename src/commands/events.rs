@@ -8,7 +8,7 @@ use crate::db::journal::{FAILED, PENDING};
 use crate::error::{Error, Result};
 use crate::output;
 
-pub fn run(ctx: &Context, cmd: EventsCommand) -> Result<()> {
+pub(super) fn run(ctx: &Context, cmd: EventsCommand) -> Result<()> {
     match cmd {
         EventsCommand::List { pending, failed } => {
             let format = ctx.record_format()?;
@@ -57,7 +57,7 @@ pub fn run(ctx: &Context, cmd: EventsCommand) -> Result<()> {
 }
 
 /// The handlers in run order (full paths), then the shadowed and disabled hooks.
-pub fn hooks(ctx: &Context, cmd: HooksCommand) -> Result<()> {
+pub(super) fn hooks(ctx: &Context, cmd: HooksCommand) -> Result<()> {
     let HooksCommand::List = cmd;
     let format = ctx.record_format()?;
     let events = &ctx.config.events;
@@ -67,33 +67,32 @@ pub fn hooks(ctx: &Context, cmd: HooksCommand) -> Result<()> {
         &events.disabled.value,
     );
     let command = events.command.value.trim();
-    match format {
-        Format::Json => output::json(&json!({
+    if format == Format::Json {
+        output::json(&json!({
             "command": (!command.is_empty()).then_some(command),
             "subscribe_command": Some(events.subscribe_command.value.trim()).filter(|c| !c.is_empty()),
             "hooks": discovery.run,
             "shadowed": discovery.shadowed,
             "disabled": discovery.disabled,
-        })),
-        _ => {
-            let mut text = String::new();
-            if !command.is_empty() {
-                text.push_str(&format!("/bin/sh -c {command}\n"));
-            }
-            for hook in &discovery.run {
-                text.push_str(&format!("{}\n", hook.path.display()));
-            }
-            for s in &discovery.shadowed {
-                text.push_str(&format!(
-                    "{}\tshadowed by {}\n",
-                    s.path.display(),
-                    s.by.display()
-                ));
-            }
-            for d in &discovery.disabled {
-                text.push_str(&format!("{}\tdisabled\n", d.path.display()));
-            }
-            output::write(text)
+        }))
+    } else {
+        let mut text = String::new();
+        if !command.is_empty() {
+            text.push_str(&format!("/bin/sh -c {command}\n"));
         }
+        for hook in &discovery.run {
+            text.push_str(&format!("{}\n", hook.path.display()));
+        }
+        for s in &discovery.shadowed {
+            text.push_str(&format!(
+                "{}\tshadowed by {}\n",
+                s.path.display(),
+                s.by.display()
+            ));
+        }
+        for d in &discovery.disabled {
+            text.push_str(&format!("{}\tdisabled\n", d.path.display()));
+        }
+        output::write(text)
     }
 }

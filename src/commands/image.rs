@@ -6,7 +6,7 @@ use crate::db::{Db, ImageDetail};
 use crate::error::Result;
 use crate::output::{self, subscription_lines, SubscriptionJson};
 
-pub fn run(ctx: &Context, cmd: ImageCommand) -> Result<()> {
+pub(super) fn run(ctx: &Context, cmd: ImageCommand) -> Result<()> {
     match cmd {
         ImageCommand::List { subscription } => list(ctx, subscription.as_deref()),
         ImageCommand::Show { images } => show(ctx, &images),
@@ -92,21 +92,18 @@ fn show(ctx: &Context, references: &[String]) -> Result<()> {
     for reference in references {
         images.extend(db.find_images(reference)?);
     }
-    match format {
-        Format::Json => {
-            let all = images
-                .iter()
-                .map(|i| image_json(&db, i))
-                .collect::<Result<Vec<_>>>()?;
-            output::json(&all)
+    if format == Format::Json {
+        let all = images
+            .iter()
+            .map(|i| image_json(&db, i))
+            .collect::<Result<Vec<_>>>()?;
+        output::json(&all)
+    } else {
+        let mut text = String::new();
+        for image in &images {
+            text.push_str(&image_lines(&db, image)?);
         }
-        _ => {
-            let mut text = String::new();
-            for image in &images {
-                text.push_str(&image_lines(&db, image)?);
-            }
-            output::write(text)
-        }
+        output::write(text)
     }
 }
 
@@ -115,22 +112,21 @@ fn image_lines(db: &Db, image: &ImageDetail) -> Result<String> {
     let subscription = db.find_subscription(&image.subscription)?;
     let mut out = subscription_lines(&db.subscription_view(&subscription)?);
     let mut line = |k: &str, v: &str| output::key_value(&mut out, k, v);
-    match &image.record {
-        Some(r) => {
-            line("image.dc:description", &r.description);
-            line("image.dc:title", &r.title);
-            line("image.hv:hypervisor", &r.hypervisor);
-            line("image.hv:size", &r.size.to_string());
-            line("image.hv:uri", &r.uri);
-            line("image.hv:version", &r.version);
-            line("image.sl:arch", &r.arch);
-            line("image.sl:checksum:sha512", &r.sha512);
-            line("image.sl:comments", &r.comments);
-            line("image.sl:os", &r.os);
-            line("image.sl:osversion", &r.osversion);
-            line("image.dc:date:expires", &r.expires);
-        }
-        None => tracing::warn!("Subscription '{}' needs an update.", image.subscription),
+    if let Some(r) = &image.record {
+        line("image.dc:description", &r.description);
+        line("image.dc:title", &r.title);
+        line("image.hv:hypervisor", &r.hypervisor);
+        line("image.hv:size", &r.size.to_string());
+        line("image.hv:uri", &r.uri);
+        line("image.hv:version", &r.version);
+        line("image.sl:arch", &r.arch);
+        line("image.sl:checksum:sha512", &r.sha512);
+        line("image.sl:comments", &r.comments);
+        line("image.sl:os", &r.os);
+        line("image.sl:osversion", &r.osversion);
+        line("image.dc:date:expires", &r.expires);
+    } else {
+        tracing::warn!("Subscription '{}' needs an update.", image.subscription)
     }
     line("imagedef.dc:identifier", &image.identifier);
     line("imagedef.cache", if image.selected { "1" } else { "0" });

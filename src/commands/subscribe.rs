@@ -10,7 +10,7 @@ use crate::output::{self, subscription_lines, SubscriptionJson};
 use crate::subscription::{self, AddRequest};
 use crate::trust::verify;
 
-pub fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
+pub(super) fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
     match cmd {
         SubscribeCommand::Add {
             url,
@@ -89,12 +89,10 @@ fn add(
             auto_endorse,
             new_images: settings
                 .new_images
-                .map(NewImages::from)
-                .unwrap_or(NewImages::Accept),
+                .map_or(NewImages::Accept, NewImages::from),
             tls_anchors: settings
                 .tls_anchors
-                .map(TlsAnchors::from)
-                .unwrap_or(TlsAnchors::Both),
+                .map_or(TlsAnchors::Both, TlsAnchors::from),
             username: settings.username.as_deref(),
             password: password.as_deref(),
         },

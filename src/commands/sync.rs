@@ -5,7 +5,7 @@ use crate::error::Result;
 use crate::fetch::UrlFetcher;
 
 /// Updates every subscription, then expires and downloads, under one lock.
-pub fn run(ctx: &Context) -> Result<()> {
+pub(super) fn run(ctx: &Context) -> Result<()> {
     let mut db = ctx.open_db()?;
     let _lock = ctx.lock(&db)?;
     let fetcher = UrlFetcher;

@@ -22,7 +22,7 @@ struct Outcome {
     rule: ListRule,
 }
 
-pub fn run(ctx: &Context, source: &str, anchors: TlsAnchorsArg) -> Result<()> {
+pub(super) fn run(ctx: &Context, source: &str, anchors: TlsAnchorsArg) -> Result<()> {
     let format = ctx.record_format()?;
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
@@ -122,8 +122,8 @@ pub fn run(ctx: &Context, source: &str, anchors: TlsAnchorsArg) -> Result<()> {
         .find(|rule| outcomes.iter().any(|o| !o.ok && o.rule == **rule))
         .copied();
 
-    match format {
-        Format::Json => output::json(&json!({
+    if format == Format::Json {
+        output::json(&json!({
             "source": redact_url(source),
             "signer": report.signer.as_ref().map(|s| json!({
                 "subject": s.subject, "issuer": s.issuer, "serial": s.serial,
@@ -134,26 +134,25 @@ pub fn run(ctx: &Context, source: &str, anchors: TlsAnchorsArg) -> Result<()> {
             })).collect::<Vec<_>>(),
             "list": list_json,
             "ok": failed.is_none(),
-            "exit_code": failed.map(|r| r.exit_code()).unwrap_or(0),
-        }))?,
-        _ => {
-            let mut text = String::new();
-            if let Some(s) = &report.signer {
-                output::key_value(&mut text, "signer.subject", &s.subject);
-                output::key_value(&mut text, "signer.issuer", &s.issuer);
-                output::key_value(&mut text, "signer.serial", &s.serial);
-            }
-            for o in &outcomes {
-                let mark = if o.ok { "ok" } else { "FAILED" };
-                text.push_str(&format!(
-                    "{mark}\t{}\t{}\n",
-                    output::field(&o.name),
-                    output::field(&o.detail)
-                ));
-            }
-            text.push_str(&list_lines);
-            output::write(text)?;
+            "exit_code": failed.map_or(0, super::super::error::ListRule::exit_code),
+        }))?;
+    } else {
+        let mut text = String::new();
+        if let Some(s) = &report.signer {
+            output::key_value(&mut text, "signer.subject", &s.subject);
+            output::key_value(&mut text, "signer.issuer", &s.issuer);
+            output::key_value(&mut text, "signer.serial", &s.serial);
         }
+        for o in &outcomes {
+            let mark = if o.ok { "ok" } else { "FAILED" };
+            text.push_str(&format!(
+                "{mark}\t{}\t{}\n",
+                output::field(&o.name),
+                output::field(&o.detail)
+            ));
+        }
+        text.push_str(&list_lines);
+        output::write(text)?;
     }
     match failed {
         None => Ok(()),

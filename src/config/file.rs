@@ -87,27 +87,24 @@ pub(super) fn read_config_file(
             env.get("VMCATCHER_CONFIG")
                 .map(|p| (PathBuf::from(p), "VMCATCHER_CONFIG"))
         });
-    let path = match explicit {
-        Some((path, origin)) => {
-            if !path.exists() {
-                return Err(Error::Config(format!(
-                    "configuration file {} (from {origin}) does not exist: \
-                     create it or point {origin} at an existing file",
-                    path.display()
-                )));
-            }
-            Some(path)
+    let path = if let Some((path, origin)) = explicit {
+        if !path.exists() {
+            return Err(Error::Config(format!(
+                "configuration file {} (from {origin}) does not exist: \
+                 create it or point {origin} at an existing file",
+                path.display()
+            )));
         }
-        None => {
-            let mut candidates = Vec::new();
-            if !env.is_root() {
-                if let Ok(dir) = env.xdg_dir("XDG_CONFIG_HOME", ".config") {
-                    candidates.push(dir.join("vmcatcher/vmcatcher.toml"));
-                }
+        Some(path)
+    } else {
+        let mut candidates = Vec::new();
+        if !env.is_root() {
+            if let Ok(dir) = env.xdg_dir("XDG_CONFIG_HOME", ".config") {
+                candidates.push(dir.join("vmcatcher/vmcatcher.toml"));
             }
-            candidates.push(PathBuf::from(SYSTEM_CONFIG));
-            candidates.into_iter().find(|p| p.exists())
         }
+        candidates.push(PathBuf::from(SYSTEM_CONFIG));
+        candidates.into_iter().find(|p| p.exists())
     };
     let Some(path) = path else {
         return Ok((None, FileConfig::default()));

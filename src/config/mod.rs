@@ -313,11 +313,7 @@ impl Config {
             || Ok(String::new()),
         )?;
         let subscribe_command = match layers.pick(
-            overrides
-                .event_command
-                .clone()
-                .map(|v| Some((v, "--execute")))
-                .unwrap_or(None),
+            overrides.event_command.clone().map(|v| (v, "--execute")),
             layers.env_str("VMCATCHER_SUB_EVENT"),
             file.events.subscribe_command.clone(),
             || Ok(String::new()),

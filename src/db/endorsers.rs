@@ -121,16 +121,15 @@ pub(crate) fn insert_endorser(
     credentials: &[Credential],
 ) -> Result<bool> {
     let existing = endorser_row(tx, identifier)?;
-    let endorser_id = match existing {
-        Some(id) => id,
-        None => {
-            tx.execute(
-                "INSERT INTO endorser (identifier) VALUES (?1)",
-                [identifier],
-            )
-            .map_err(super::sql)?;
-            tx.last_insert_rowid()
-        }
+    let endorser_id = if let Some(id) = existing {
+        id
+    } else {
+        tx.execute(
+            "INSERT INTO endorser (identifier) VALUES (?1)",
+            [identifier],
+        )
+        .map_err(super::sql)?;
+        tx.last_insert_rowid()
     };
     for credential in credentials {
         add_credential(tx, endorser_id, identifier, credential)?;

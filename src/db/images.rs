@@ -184,7 +184,7 @@ impl Db {
             for id in image_ids {
                 tx.execute(
                     "UPDATE image SET selected = ?2 WHERE id = ?1",
-                    params![id, selected as i64],
+                    params![id, i64::from(selected)],
                 )
                 .map_err(sql)?;
             }
@@ -205,7 +205,7 @@ impl Db {
                     "INSERT INTO image (subscription_id, identifier, refused) VALUES (?1, ?2, ?3) \
                      ON CONFLICT (subscription_id, identifier) DO UPDATE SET refused = ?3, \
                      selected = CASE WHEN ?3 = 1 THEN 0 ELSE selected END",
-                    params![subscription_id, identifier, refused as i64],
+                    params![subscription_id, identifier, i64::from(refused)],
                 )
                 .map_err(sql)?;
             }
@@ -367,34 +367,33 @@ pub(crate) fn import_list(
             )
             .optional()
             .map_err(sql)?;
-        let image_id = match existing {
-            Some(id) => id,
-            None => {
-                let policy = if first && subscription.new_images == NewImages::Refuse {
-                    NewImages::Accept
-                } else {
-                    subscription.new_images
-                };
-                let selected = policy == NewImages::Subscribe;
-                let refused = policy == NewImages::Refuse;
-                tx.execute(
-                    "INSERT INTO image (subscription_id, identifier, selected, refused) \
-                     VALUES (?1, ?2, ?3, ?4)",
-                    params![
-                        subscription.id,
-                        image.identifier,
-                        selected as i64,
-                        refused as i64
-                    ],
-                )
-                .map_err(sql)?;
-                new_images.push(NewImage {
-                    identifier: image.identifier.clone(),
-                    refused,
-                    metadata: image.raw.clone(),
-                });
-                tx.last_insert_rowid()
-            }
+        let image_id = if let Some(id) = existing {
+            id
+        } else {
+            let policy = if first && subscription.new_images == NewImages::Refuse {
+                NewImages::Accept
+            } else {
+                subscription.new_images
+            };
+            let selected = policy == NewImages::Subscribe;
+            let refused = policy == NewImages::Refuse;
+            tx.execute(
+                "INSERT INTO image (subscription_id, identifier, selected, refused) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    subscription.id,
+                    image.identifier,
+                    i64::from(selected),
+                    i64::from(refused)
+                ],
+            )
+            .map_err(sql)?;
+            new_images.push(NewImage {
+                identifier: image.identifier.clone(),
+                refused,
+                metadata: image.raw.clone(),
+            });
+            tx.last_insert_rowid()
         };
         insert_record(tx, list_id, image_id, image)?;
     }

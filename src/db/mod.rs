@@ -238,7 +238,7 @@ fn describe(e: &rusqlite::Error) -> String {
         Some(ErrorCode::CannotOpen) => {
             format!("{e}: check that the file and its directory are writable")
         }
-        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
             format!("{e}: another vmcatcher holds the database; try again later")
         }
         Some(ErrorCode::NotADatabase) => {

@@ -6,7 +6,7 @@
 use rusqlite::{Connection, TransactionBehavior};
 
 /// Version 1: everything the subscription, cache and event features need.
-const V1: &str = r#"
+const V1: &str = r"
 -- A person or service trusted to sign image lists.
 CREATE TABLE endorser (
     id          INTEGER PRIMARY KEY,
@@ -125,12 +125,12 @@ CREATE TABLE event_delivery (
     UNIQUE (event_id, handler)
 );
 CREATE INDEX event_delivery_state ON event_delivery(state);
-"#;
+";
 
 /// Version 2: the signed message and its content (hundreds of kB each) move to their own
 /// table, so the state of 100,000 images does not walk their overflow pages, and the
 /// state query gets covering indexes.
-const V2: &str = r#"
+const V2: &str = r"
 CREATE TABLE image_list_message (
     image_list_id   INTEGER PRIMARY KEY REFERENCES image_list(id) ON DELETE CASCADE,
     raw             BLOB NOT NULL,          -- the signed message, byte for byte
@@ -143,10 +143,10 @@ ALTER TABLE image_list DROP COLUMN content;
 -- Covering indexes for the state of every image (image list, completion).
 CREATE INDEX image_record_state ON image_record(image_list_id, image_id, expires);
 CREATE INDEX image_state ON image(subscription_id, identifier, selected, refused);
-"#;
+";
 
 /// Version 3: what "do no harm" needs to remember between runs.
-const V3: &str = r#"
+const V3: &str = r"
 -- Images of a deleted subscription: the administrator decided to drop them, so the cache
 -- expires them although no image row is left. Any other image the database does not know
 -- is foreign (another database's, a restored backup's) and is never expired.
@@ -178,7 +178,7 @@ CREATE TABLE crl_problem (
     ca              TEXT PRIMARY KEY,       -- the CA's one-line subject
     first_seen      TEXT NOT NULL
 );
-"#;
+";
 
 /// Migrations in order; the database's `user_version` is how many have run.
 const MIGRATIONS: &[&str] = &[V1, V2, V3];
@@ -187,7 +187,7 @@ const MIGRATIONS: &[&str] = &[V1, V2, V3];
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Brings the schema up to `LATEST_VERSION`; refuses a newer one.
-pub fn migrate(conn: &mut Connection) -> Result<(), String> {
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     let version = user_version(conn)?;
     if version > LATEST_VERSION {
         return Err(format!(
@@ -221,7 +221,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), String> {
 }
 
 /// For a read-only connection, which cannot migrate: the schema must be this binary's.
-pub fn check_current(conn: &Connection) -> Result<(), String> {
+pub(super) fn check_current(conn: &Connection) -> Result<(), String> {
     let version = user_version(conn)?;
     if version == 0 && has_original_tables(conn)? {
         return Err(

@@ -91,9 +91,15 @@ impl Dispatcher {
     /// order: what earlier runs left and what this run journaled. Returns how many did not
     /// succeed (still pending or given up).
     pub fn deliver_pending(&self) -> Result<usize> {
-        let _one_pass = self.delivering.lock().unwrap_or_else(|p| p.into_inner());
+        let _one_pass = self
+            .delivering
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let pending: Vec<_> = {
-            let attempted = self.attempted.lock().unwrap_or_else(|p| p.into_inner());
+            let attempted = self
+                .attempted
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             self.journal()
                 .deliverable()?
                 .into_iter()
@@ -104,7 +110,7 @@ impl Dispatcher {
         for delivery in &pending {
             self.attempted
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .insert(delivery.id);
             if self.deliver(
                 delivery.id,
@@ -193,7 +199,9 @@ impl Dispatcher {
     }
 
     fn journal(&self) -> std::sync::MutexGuard<'_, Db> {
-        self.journal.lock().unwrap_or_else(|p| p.into_inner())
+        self.journal
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Runs one handler once and journals the outcome; returns the delivery state.
@@ -224,7 +232,9 @@ impl Dispatcher {
                             finished.elapsed.as_secs_f64()
                         ),
                         Some(why) => {
-                            tracing::error!("Event '{event_type}' executed '{handler}' with {why}.")
+                            tracing::error!(
+                                "Event '{event_type}' executed '{handler}' with {why}."
+                            );
                         }
                     }
                     for (name, text) in [("stdout", &finished.stdout), ("stderr", &finished.stderr)]

@@ -92,7 +92,7 @@ pub fn event_variables(
 /// The longest value an event variable carries. Linux refuses to start a program with
 /// one environment string over 128 KiB (MAX_ARG_STRLEN), so a list with a huge
 /// description must not keep every handler from starting.
-pub const MAX_VALUE_BYTES: usize = 64 * 1024;
+pub(super) const MAX_VALUE_BYTES: usize = 64 * 1024;
 
 /// A value the environment can carry: cut at a NUL byte (which no C string can hold, and
 /// which made the handler fail to start) and at [`MAX_VALUE_BYTES`].

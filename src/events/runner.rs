@@ -15,7 +15,7 @@ const GRACE: Duration = Duration::from_secs(2);
 
 /// What to run for an event.
 #[derive(Debug, Clone)]
-pub enum Program {
+pub(super) enum Program {
     /// A shell command, run as `/bin/sh -c <command>`.
     Shell(String),
     /// An executable run directly with the event type as its only argument.
@@ -24,7 +24,7 @@ pub enum Program {
 
 /// How a handler ended.
 #[derive(Debug)]
-pub struct Finished {
+pub(super) struct Finished {
     pub status: Option<ExitStatus>,
     pub timed_out: bool,
     pub stdout: String,
@@ -34,7 +34,7 @@ pub struct Finished {
 
 impl Finished {
     /// A one-line reason for the journal and the log.
-    pub fn failure(&self) -> Option<String> {
+    pub(super) fn failure(&self) -> Option<String> {
         if self.timed_out {
             return Some(format!(
                 "timed out after {} s and was killed",
@@ -54,7 +54,7 @@ impl Finished {
 }
 
 /// Runs `program` for `event_type` with the process environment plus `vars`.
-pub fn run(
+pub(super) fn run(
     program: &Program,
     event_type: &str,
     vars: &BTreeMap<String, String>,

@@ -51,7 +51,7 @@ impl StdError for ReadTimedOut {}
 /// The payload of the `TimedOut` error returned when an image body is slower than
 /// `http.min_rate` over a whole window.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TooSlow {
+pub(super) struct TooSlow {
     /// Bytes received in the window.
     pub received: u64,
     /// Length of the window, milliseconds.

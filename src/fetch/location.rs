@@ -81,7 +81,7 @@ pub(crate) fn file_path(url: &Url) -> Result<PathBuf, FetchError> {
         return Err(bad("a file URL must be a plain path (no '?' or '#')"));
     }
     match url.host_str() {
-        None | Some("") | Some("localhost") => {}
+        None | Some("" | "localhost") => {}
         Some(_) => {
             return Err(bad(
                 "a file URL must name a local path: file:///absolute/path",

@@ -168,7 +168,7 @@ mod tests {
 
     fn proxy(c: &ProxyConfig, url: &str) -> Option<String> {
         c.proxy_for(&Url::parse(url).unwrap())
-            .map(|u| u.to_string())
+            .map(std::string::ToString::to_string)
     }
 
     #[test]

@@ -131,9 +131,8 @@ pub fn authorised(
             Error::list(
                 ListRule::NotAuthorised,
                 format!(
-                    "Endorser subject='{}' issuer='{}' not authorised on subscription '{}': \
-                     link an endorser holding this credential with 'vmcatcher endorser link'",
-                    subject, issuer, subscription
+                    "Endorser subject='{subject}' issuer='{issuer}' not authorised on subscription '{subscription}': \
+                     link an endorser holding this credential with 'vmcatcher endorser link'"
                 ),
             )
         })

@@ -246,7 +246,8 @@ fn recheck_stored(
 }
 
 /// The update failed but the stored list stays in force: say so, so the administrator
-/// knows the images are safe.
+/// knows the images are safe. (A `Result` like [`withdraw`], the other outcome.)
+#[allow(clippy::unnecessary_wraps)]
 fn keep(subscription: &Subscription, stored: &StoredList, why: &str) -> Result<()> {
     tracing::warn!(
         "subscription '{}': the stored list (version {}) stays in force: {why}",

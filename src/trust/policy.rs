@@ -212,7 +212,7 @@ fn strip_comment(line: &str) -> &str {
     for (i, c) in line.char_indices() {
         match (quote, c) {
             (None, '#') => return &line[..i],
-            (None, '"') | (None, '\'') => quote = Some(c),
+            (None, '"' | '\'') => quote = Some(c),
             (Some(q), c) if c == q => quote = None,
             _ => {}
         }
@@ -332,7 +332,7 @@ pub fn parse_signing_policy(text: &str) -> (Vec<ParsedRule>, Vec<ParseWarning>) 
         match first.to_ascii_lowercase().as_str() {
             "access_id_ca" => match (toks.get(1), toks.get(2)) {
                 (Some(kind), Some(dn)) if kind.eq_ignore_ascii_case("X509") => {
-                    ca = Some(dn.clone())
+                    ca = Some(dn.clone());
                 }
                 _ => {
                     ca = None;
@@ -390,15 +390,12 @@ pub fn resolve(rules: Vec<ParsedRule>, file: &Path, self_ca: Option<&str>) -> Ve
         .filter_map(|r| {
             let ca = match r.issuer {
                 Issuer::Dn(d) => d,
-                Issuer::SelfRef => match self_ca {
-                    Some(s) => s.to_string(),
-                    None => {
-                        tracing::warn!(
-                            file = %file.display(),
-                            "namespaces rule with Issuer SELF but no CA certificate of the same base name: rule ignored"
-                        );
-                        return None;
-                    }
+                Issuer::SelfRef => if let Some(s) = self_ca { s.to_string() } else {
+                    tracing::warn!(
+                        file = %file.display(),
+                        "namespaces rule with Issuer SELF but no CA certificate of the same base name: rule ignored"
+                    );
+                    return None;
                 },
             };
             Some(Rule {

@@ -165,7 +165,7 @@ impl TrustStore {
                         file: path.clone(),
                     }),
                     None => {
-                        tracing::warn!(file = %path.display(), "not a CRL (PEM or DER): skipped")
+                        tracing::warn!(file = %path.display(), "not a CRL (PEM or DER): skipped");
                     }
                 }
             } else if name.ends_with(".namespaces") {

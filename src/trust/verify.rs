@@ -272,7 +272,7 @@ pub fn inspect(store: &TrustStore, raw: &[u8]) -> VerifyReport {
 
 /// The checks in order; `detailed` adds the signature check that only serves reporting.
 fn run(store: &TrustStore, raw: &[u8], r: &mut VerifyReport, detailed: bool) {
-    use CheckKind::*;
+    use CheckKind::{Final, Format, Signature};
     // 1. Format: an S/MIME signed-data message with exactly one signer certificate.
     let (p7, indata) = match Pkcs7::from_smime(raw) {
         Ok(x) => x,
@@ -331,7 +331,7 @@ fn run(store: &TrustStore, raw: &[u8], r: &mut VerifyReport, detailed: bool) {
         ));
         return;
     }
-    let Some(cert) = signers.get(0).map(|c| c.to_owned()) else {
+    let Some(cert) = signers.get(0).map(std::borrow::ToOwned::to_owned) else {
         r.checks.push(Check::fail(
             Format,
             "format",
@@ -437,7 +437,7 @@ fn trust_checks(
     signer: &Signer,
     r: &mut VerifyReport,
 ) -> bool {
-    use CheckKind::*;
+    use CheckKind::{Chain, Crl, Final, Namespace, Validity};
     // 3. Chain (no CRLs): report OpenSSL's verify error with the certificate concerned.
     let chain = match chain_check(&store.chain_only, cert, untrusted) {
         Ok(c) => c,
@@ -467,7 +467,8 @@ fn trust_checks(
             ));
         }
         Some((code, depth, subject)) => {
-            let err = map_verify_error(store, signer, &chain.certs, *code, *depth, subject);
+            let err =
+                map_verify_error(store, signer, &chain.certs, *code, *depth, subject.as_ref());
             r.checks.push(Check::fail(Chain, "chain", err));
         }
     }
@@ -515,7 +516,7 @@ fn trust_checks(
         match store.policies().check(ca, subject) {
             Decision::Unrestricted => ns_detail.push(format!("no policy for '{ca}'")),
             Decision::Permitted { file } => {
-                ns_detail.push(format!("'{subject}' permitted by {}", file.display()))
+                ns_detail.push(format!("'{subject}' permitted by {}", file.display()));
             }
             Decision::Denied { file } => {
                 ns_err = Some(TrustError::NamespaceViolation {
@@ -584,7 +585,7 @@ fn trust_checks(
         certs,
     }) = &full
     {
-        let err = map_verify_error(store, signer, certs, *code, *depth, subject);
+        let err = map_verify_error(store, signer, certs, *code, *depth, subject.as_ref());
         r.checks.push(Check::fail(Final, "openssl verify", err));
         return false;
     }
@@ -629,7 +630,7 @@ fn chain_check(
         let ok = c.verify_cert()?;
         let certs: Vec<X509> = c
             .chain()
-            .map(|s| s.iter().map(|x| x.to_owned()).collect())
+            .map(|s| s.iter().map(std::borrow::ToOwned::to_owned).collect())
             .unwrap_or_default();
         let error = if ok {
             None
@@ -731,16 +732,14 @@ fn map_verify_error(
     chain: &[X509],
     result: X509VerifyResult,
     depth: u32,
-    subject: &Option<String>,
+    subject: Option<&String>,
 ) -> TrustError {
     let code = result.as_raw();
     let text = result.error_string().to_string();
     let at = chain.get(depth as usize);
-    let cert_dn = subject.clone().unwrap_or_else(|| signer.subject.clone());
+    let cert_dn = subject.cloned().unwrap_or_else(|| signer.subject.clone());
     // The CA that issued the certificate at `depth` (itself at the top of the chain).
-    let issuer_dn = at
-        .map(|c| dn::oneline(c.issuer_name()))
-        .unwrap_or_else(|| signer.issuer.clone());
+    let issuer_dn = at.map_or_else(|| signer.issuer.clone(), |c| dn::oneline(c.issuer_name()));
     let crl_date = |f: &dyn Fn(&CrlEntry) -> Option<String>| -> String {
         chain
             .get(depth as usize + 1)
@@ -773,9 +772,7 @@ fn map_verify_error(
         // CERT_REVOKED
         23 => TrustError::Revoked {
             subject: cert_dn,
-            serial: at
-                .map(|c| serial_hex(c))
-                .unwrap_or_else(|| signer.serial.clone()),
+            serial: at.map_or_else(|| signer.serial.clone(), |c| serial_hex(c)),
             ca: issuer_dn,
         },
         // CERT_NOT_YET_VALID / CERT_HAS_EXPIRED on the signer itself

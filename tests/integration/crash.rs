@@ -232,13 +232,16 @@ fn sync_survives_kill_9_at_every_point() {
                     break;
                 }
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    kill_and_recover(&template, point, &expected, &expected_cache)
+                    kill_and_recover(&template, point, &expected, &expected_cache);
                 }));
                 if let Err(e) = outcome {
                     let text = e
                         .downcast_ref::<String>()
                         .cloned()
-                        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .or_else(|| {
+                            e.downcast_ref::<&str>()
+                                .map(std::string::ToString::to_string)
+                        })
                         .unwrap_or_default();
                     failures.lock().unwrap().push(text);
                 }

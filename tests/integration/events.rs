@@ -186,7 +186,7 @@ fn download_and_expiry_send_the_original_events_and_variables() {
         "VMCATCHER_EVENT_VO",
         "VMCATCHER_RDBMS",
     ];
-    expected.sort();
+    expected.sort_unstable();
     assert_eq!(names(available), expected);
     assert_eq!(var(available, "VMCATCHER_EVENT_FILENAME"), Some(IMAGE_A));
     assert_eq!(

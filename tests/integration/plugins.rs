@@ -208,7 +208,7 @@ impl Site {
 }
 
 fn argv(words: &[&str]) -> Vec<String> {
-    words.iter().map(|w| w.to_string()).collect()
+    words.iter().map(std::string::ToString::to_string).collect()
 }
 
 // ---- jsonlog ---------------------------------------------------------------------------

@@ -5,13 +5,13 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-pub struct TestEnv {
+pub(crate) struct TestEnv {
     pub dir: tempfile::TempDir,
     vars: Vec<(String, String)>,
 }
 
 /// What a run of the binary left behind.
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -19,7 +19,7 @@ pub struct Run {
 
 impl Run {
     #[track_caller]
-    pub fn success(&self) -> &Self {
+    pub(crate) fn success(&self) -> &Self {
         assert_eq!(
             self.code, 0,
             "expected success\nstdout:\n{}\nstderr:\n{}",
@@ -29,7 +29,7 @@ impl Run {
     }
 
     #[track_caller]
-    pub fn failure(&self, code: i32, words: &[&str]) -> &Self {
+    pub(crate) fn failure(&self, code: i32, words: &[&str]) -> &Self {
         if std::env::var_os("VMCATCHER_TEST_SHOW").is_some() {
             eprintln!("--- exit {}:\n{}", self.code, self.stderr);
         }
@@ -50,7 +50,7 @@ impl Run {
 }
 
 impl TestEnv {
-    pub fn new() -> TestEnv {
+    pub(crate) fn new() -> TestEnv {
         let dir = tempfile::tempdir().expect("temp dir");
         let home = dir.path().join("home");
         std::fs::create_dir_all(&home).expect("home dir");
@@ -76,27 +76,27 @@ impl TestEnv {
         }
     }
 
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    pub fn db_path(&self) -> PathBuf {
+    pub(crate) fn db_path(&self) -> PathBuf {
         self.path("vmcatcher.db")
     }
 
-    pub fn set(&mut self, key: &str, value: impl AsRef<OsStr>) -> &mut Self {
+    pub(crate) fn set(&mut self, key: &str, value: impl AsRef<OsStr>) -> &mut Self {
         self.unset(key);
         self.vars
             .push((key.into(), value.as_ref().to_string_lossy().into_owned()));
         self
     }
 
-    pub fn unset(&mut self, key: &str) -> &mut Self {
+    pub(crate) fn unset(&mut self, key: &str) -> &mut Self {
         self.vars.retain(|(k, _)| k != key);
         self
     }
 
-    pub fn write(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
+    pub(crate) fn write(&self, name: &str, content: impl AsRef<[u8]>) -> PathBuf {
         let path = self.path(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("parent dir");
@@ -105,7 +105,7 @@ impl TestEnv {
         path
     }
 
-    pub fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_vmcatcher"));
         cmd.env_clear()
             .envs(self.vars.iter().map(|(k, v)| (k, v)))
@@ -116,7 +116,7 @@ impl TestEnv {
     }
 
     /// Runs the binary to completion (bounded by the test's own timeouts in the binary).
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         let output: Output = self.command(args).output().expect("run vmcatcher");
         Run {
             code: output.status.code().unwrap_or(-1),
@@ -126,11 +126,11 @@ impl TestEnv {
     }
 
     /// Creates the empty, migrated database that read-only commands need.
-    pub fn init_db(&self) -> &Self {
+    pub(crate) fn init_db(&self) -> &Self {
         self.init_db_at(&self.db_path())
     }
 
-    pub fn init_db_at(&self, path: &Path) -> &Self {
+    pub(crate) fn init_db_at(&self, path: &Path) -> &Self {
         vmcatcher::db::Db::open(path).expect("create the test database");
         self
     }
@@ -138,7 +138,7 @@ impl TestEnv {
     /// Runs the binary, killing it and failing the test if it takes longer than `limit`
     /// (for inputs that used to hang it: FIFOs, endless devices).
     #[track_caller]
-    pub fn run_within(&self, args: &[&str], limit: std::time::Duration) -> Run {
+    pub(crate) fn run_within(&self, args: &[&str], limit: std::time::Duration) -> Run {
         let mut child = self
             .command(args)
             .stdout(Stdio::piped())
@@ -165,7 +165,7 @@ impl TestEnv {
         }
     }
 
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         self.dir.path()
     }
 }

@@ -19,12 +19,12 @@ use openssl::ssl::{SslAcceptor, SslMethod};
 use openssl::x509::{X509Ref, X509};
 
 /// Read/write timeout of every accepted socket, so no handler thread outlives a test by much.
-pub const SOCKET_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const SOCKET_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_HEAD: usize = 64 * 1024;
 
 /// How a route answers.
 #[derive(Clone, Debug)]
-pub struct Route {
+pub(crate) struct Route {
     status: u16,
     body: Vec<u8>,
     headers: Vec<(String, String)>,
@@ -52,7 +52,7 @@ enum Length {
 
 impl Route {
     /// 200 with `body` and its `Content-Length`; honours `Range: bytes=N-`.
-    pub fn ok(body: impl Into<Vec<u8>>) -> Self {
+    pub(crate) fn ok(body: impl Into<Vec<u8>>) -> Self {
         Route {
             status: 200,
             body: body.into(),
@@ -71,7 +71,7 @@ impl Route {
     }
 
     /// Any status with a body (Range is not applied to non-200 answers).
-    pub fn status(status: u16, body: impl Into<Vec<u8>>) -> Self {
+    pub(crate) fn status(status: u16, body: impl Into<Vec<u8>>) -> Self {
         Route {
             status,
             ..Route::ok(body)
@@ -79,7 +79,7 @@ impl Route {
     }
 
     /// `status` (301, 302, 307...) with `Location: location` (absolute or relative).
-    pub fn redirect(status: u16, location: impl Into<String>) -> Self {
+    pub(crate) fn redirect(status: u16, location: impl Into<String>) -> Self {
         Route {
             redirect: Some(location.into()),
             ..Route::status(status, Vec::new())
@@ -87,43 +87,43 @@ impl Route {
     }
 
     /// Answer 200 with the whole body even when a Range is asked for.
-    pub fn ignore_range(mut self) -> Self {
+    pub(crate) fn ignore_range(mut self) -> Self {
         self.honour_range = false;
         self
     }
 
     /// Close the connection after `n` body bytes (the head still promises the full length).
-    pub fn drop_after(mut self, n: usize) -> Self {
+    pub(crate) fn drop_after(mut self, n: usize) -> Self {
         self.drop_after = Some(n);
         self
     }
 
     /// Send these bytes after the promised body.
-    pub fn send_extra(mut self, extra: impl Into<Vec<u8>>) -> Self {
+    pub(crate) fn send_extra(mut self, extra: impl Into<Vec<u8>>) -> Self {
         self.extra = extra.into();
         self
     }
 
     /// Flip the bits of the body byte at `offset` (serve wrong bytes, right length).
-    pub fn corrupt_at(mut self, offset: usize) -> Self {
+    pub(crate) fn corrupt_at(mut self, offset: usize) -> Self {
         self.body[offset] ^= 0xff;
         self
     }
 
     /// Announce `n` bytes in `Content-Length` whatever the body is.
-    pub fn promise_length(mut self, n: u64) -> Self {
+    pub(crate) fn promise_length(mut self, n: u64) -> Self {
         self.length = Length::Promise(n);
         self
     }
 
     /// Send no `Content-Length`; close the connection to end the body.
-    pub fn without_length(mut self) -> Self {
+    pub(crate) fn without_length(mut self) -> Self {
         self.length = Length::Close;
         self
     }
 
     /// Answer 401 unless the request carries these basic-auth credentials.
-    pub fn require_basic_auth(mut self, user: &str, password: &str) -> Self {
+    pub(crate) fn require_basic_auth(mut self, user: &str, password: &str) -> Self {
         self.basic_auth = Some(format!(
             "Basic {}",
             base64(format!("{user}:{password}").as_bytes())
@@ -132,32 +132,32 @@ impl Route {
     }
 
     /// Wait before sending anything (to trigger a read timeout on the response head).
-    pub fn delay_head(mut self, delay: Duration) -> Self {
+    pub(crate) fn delay_head(mut self, delay: Duration) -> Self {
         self.head_delay = delay;
         self
     }
 
     /// Send `n` body bytes, then wait `delay` before the rest (a read timeout mid-body).
-    pub fn stall_after(mut self, n: usize, delay: Duration) -> Self {
+    pub(crate) fn stall_after(mut self, n: usize, delay: Duration) -> Self {
         self.stall = Some((n, delay));
         self
     }
 
     /// Send the status line and headers one byte at a time, `pause` apart (a server that
     /// keeps every read busy and still never finishes its answer).
-    pub fn dribble_head(mut self, pause: Duration) -> Self {
+    pub(crate) fn dribble_head(mut self, pause: Duration) -> Self {
         self.dribble_head = Some(pause);
         self
     }
 
     /// Send the body one byte at a time, `pause` apart.
-    pub fn dribble_body(mut self, pause: Duration) -> Self {
+    pub(crate) fn dribble_body(mut self, pause: Duration) -> Self {
         self.dribble_body = Some(pause);
         self
     }
 
     /// An extra response header.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
@@ -165,7 +165,7 @@ impl Route {
 
 /// One request as the server saw it.
 #[derive(Clone, Debug)]
-pub struct Recorded {
+pub(crate) struct Recorded {
     pub method: String,
     /// The request target: path and query (or the absolute URL when sent to a proxy).
     pub target: String,
@@ -174,7 +174,7 @@ pub struct Recorded {
 
 impl Recorded {
     /// First value of a header, case-insensitively.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -182,7 +182,7 @@ impl Recorded {
     }
 
     /// The path without the query (and without scheme and host for proxy requests).
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         route_path(&self.target)
     }
 }
@@ -194,7 +194,7 @@ struct State {
 }
 
 /// A running server on 127.0.0.1; stops accepting when dropped.
-pub struct TestServer {
+pub(crate) struct TestServer {
     addr: SocketAddr,
     scheme: &'static str,
     state: Arc<State>,
@@ -204,12 +204,12 @@ pub struct TestServer {
 
 impl TestServer {
     /// Plain HTTP.
-    pub fn http() -> Self {
+    pub(crate) fn http() -> Self {
         Self::start(None)
     }
 
     /// HTTPS presenting `cert` (plus `chain`) with `key`.
-    pub fn https(cert: &X509Ref, key: &PKeyRef<Private>, chain: &[X509]) -> Self {
+    pub(crate) fn https(cert: &X509Ref, key: &PKeyRef<Private>, chain: &[X509]) -> Self {
         let mut builder =
             SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).expect("ssl acceptor");
         builder.set_certificate(cert).expect("server certificate");
@@ -248,7 +248,7 @@ impl TestServer {
     }
 
     /// Add or replace the route for `path` (matched without the query string).
-    pub fn route(&self, path: &str, route: Route) -> &Self {
+    pub(crate) fn route(&self, path: &str, route: Route) -> &Self {
         self.state
             .routes
             .lock()
@@ -258,12 +258,12 @@ impl TestServer {
     }
 
     /// `scheme://127.0.0.1:port` + `path_and_query`.
-    pub fn url(&self, path_and_query: &str) -> String {
+    pub(crate) fn url(&self, path_and_query: &str) -> String {
         self.url_with_host("127.0.0.1", path_and_query)
     }
 
     /// The same server under another host name (`localhost` counts as another host).
-    pub fn url_with_host(&self, host: &str, path_and_query: &str) -> String {
+    pub(crate) fn url_with_host(&self, host: &str, path_and_query: &str) -> String {
         format!(
             "{}://{}:{}{}",
             self.scheme,
@@ -273,17 +273,17 @@ impl TestServer {
         )
     }
 
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.addr.port()
     }
 
     /// Every request so far, in arrival order.
-    pub fn requests(&self) -> Vec<Recorded> {
+    pub(crate) fn requests(&self) -> Vec<Recorded> {
         self.state.requests.lock().unwrap().clone()
     }
 
     /// The requests whose path (without query) is `path`.
-    pub fn requests_to(&self, path: &str) -> Vec<Recorded> {
+    pub(crate) fn requests_to(&self, path: &str) -> Vec<Recorded> {
         self.requests()
             .into_iter()
             .filter(|r| r.path() == path)
@@ -315,7 +315,7 @@ fn accept_loop(
                 });
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                thread::sleep(Duration::from_millis(5))
+                thread::sleep(Duration::from_millis(5));
             }
             Err(_) => thread::sleep(Duration::from_millis(5)),
         }
@@ -331,17 +331,14 @@ fn serve_connection(
     stream.set_read_timeout(Some(SOCKET_TIMEOUT))?;
     stream.set_write_timeout(Some(SOCKET_TIMEOUT))?;
     let raw = stream.try_clone()?;
-    let result = match tls {
-        Some(acceptor) => {
-            let mut tls_stream = acceptor.accept(stream).map_err(io::Error::other)?;
-            let r = serve(&mut tls_stream, state);
-            let _ = tls_stream.shutdown();
-            r
-        }
-        None => {
-            let mut plain = stream;
-            serve(&mut plain, state)
-        }
+    let result = if let Some(acceptor) = tls {
+        let mut tls_stream = acceptor.accept(stream).map_err(io::Error::other)?;
+        let r = serve(&mut tls_stream, state);
+        let _ = tls_stream.shutdown();
+        r
+    } else {
+        let mut plain = stream;
+        serve(&mut plain, state)
     };
     let _ = raw.shutdown(Shutdown::Both);
     result
@@ -538,7 +535,7 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// Standard base64, enough for a basic-auth header.
-pub fn base64(input: &[u8]) -> String {
+pub(crate) fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in input.chunks(3) {

@@ -9,25 +9,25 @@ use time::{Duration, OffsetDateTime};
 use super::env::TestEnv;
 use super::pki::{self, pki, Digest, Issued, TrustDirOptions};
 
-pub const LIST_ID: &str = "11111111-2222-3333-4444-555555555555";
-pub const IMAGE_A: &str = "aaaaaaaa-0000-0000-0000-000000000001";
-pub const IMAGE_B: &str = "bbbbbbbb-0000-0000-0000-000000000002";
+pub(crate) const LIST_ID: &str = "11111111-2222-3333-4444-555555555555";
+pub(crate) const IMAGE_A: &str = "aaaaaaaa-0000-0000-0000-000000000001";
+pub(crate) const IMAGE_B: &str = "bbbbbbbb-0000-0000-0000-000000000002";
 
 /// The OpenSSL one-line subject and issuer of a certificate.
-pub fn subject(cert: &X509) -> String {
+pub(crate) fn subject(cert: &X509) -> String {
     vmcatcher::trust::dn::oneline(cert.subject_name())
 }
 
-pub fn issuer(cert: &X509) -> String {
+pub(crate) fn issuer(cert: &X509) -> String {
     vmcatcher::trust::dn::oneline(cert.issuer_name())
 }
 
-pub fn date(offset_days: i64) -> String {
+pub(crate) fn date(offset_days: i64) -> String {
     vmcatcher::imagelist::format_date(OffsetDateTime::now_utc() + Duration::days(offset_days))
 }
 
 /// An image entry; `size` and checksum follow `content`.
-pub fn image(id: &str, content: &[u8], uri: &str) -> Value {
+pub(crate) fn image(id: &str, content: &[u8], uri: &str) -> Value {
     json!({ "hv:image": {
         "dc:identifier": id,
         "dc:title": format!("Image {id}"),
@@ -47,7 +47,7 @@ pub fn image(id: &str, content: &[u8], uri: &str) -> Value {
 }
 
 /// A list signed by the good endorser unless changed.
-pub struct ListSpec {
+pub(crate) struct ListSpec {
     pub identifier: String,
     pub version: String,
     pub created: String,
@@ -59,7 +59,7 @@ pub struct ListSpec {
 }
 
 impl ListSpec {
-    pub fn new(version: &str) -> ListSpec {
+    pub(crate) fn new(version: &str) -> ListSpec {
         let good = &pki().good.cert;
         ListSpec {
             identifier: LIST_ID.into(),
@@ -76,13 +76,13 @@ impl ListSpec {
         }
     }
 
-    pub fn signer(mut self, cert: &X509) -> ListSpec {
+    pub(crate) fn signer(mut self, cert: &X509) -> ListSpec {
         self.dn = subject(cert);
         self.ca = issuer(cert);
         self
     }
 
-    pub fn json(&self) -> String {
+    pub(crate) fn json(&self) -> String {
         let list = json!({ "hv:imagelist": {
             "dc:date:created": self.created,
             "dc:date:expires": self.expires,
@@ -105,20 +105,20 @@ impl ListSpec {
     }
 
     /// Signed by the good endorser (detached, SHA-256, issuing CA included).
-    pub fn signed(&self) -> Vec<u8> {
+    pub(crate) fn signed(&self) -> Vec<u8> {
         pki::sign_good(self.json().as_bytes())
     }
 
-    pub fn signed_by(&self, who: &Issued) -> Vec<u8> {
+    pub(crate) fn signed_by(&self, who: &Issued) -> Vec<u8> {
         sign(who, self.json().as_bytes())
     }
 }
 
-pub fn sign(who: &Issued, content: &[u8]) -> Vec<u8> {
+pub(crate) fn sign(who: &Issued, content: &[u8]) -> Vec<u8> {
     sign_with(&who.cert, &who.key, content)
 }
 
-pub fn sign_with(cert: &X509, key: &PKey<Private>, content: &[u8]) -> Vec<u8> {
+pub(crate) fn sign_with(cert: &X509, key: &PKey<Private>, content: &[u8]) -> Vec<u8> {
     pki::sign_smime(
         cert,
         key,
@@ -130,7 +130,7 @@ pub fn sign_with(cert: &X509, key: &PKey<Private>, content: &[u8]) -> Vec<u8> {
 }
 
 /// Writes the trust directory the test environment points `VMCATCHER_DIR_CERT` at.
-pub fn trust_dir(env: &TestEnv, options: &TrustDirOptions) {
+pub(crate) fn trust_dir(env: &TestEnv, options: &TrustDirOptions) {
     let dir = env.path("certs");
     let _ = std::fs::remove_dir_all(&dir);
     pki::write_trust_dir(&dir, options).expect("trust dir");

@@ -1,10 +1,10 @@
 #![allow(dead_code)]
-pub mod env;
-pub mod http;
-pub mod lists;
-pub mod pki;
-pub mod site;
-pub mod snapshot;
-pub mod tools;
+pub(crate) mod env;
+pub(crate) mod http;
+pub(crate) mod lists;
+pub(crate) mod pki;
+pub(crate) mod site;
+pub(crate) mod snapshot;
+pub(crate) mod tools;
 
-pub use env::{Run, TestEnv};
+pub(crate) use env::{Run, TestEnv};

@@ -29,23 +29,25 @@ use openssl::x509::{
 };
 
 /// Subjects used by the PKI (one-line form).
-pub const ROOT_DN: &str = "/DC=org/DC=example/O=Test Grid/CN=Test Root CA";
-pub const ISSUING_DN: &str = "/DC=org/DC=example/O=Test Grid/CN=Test Issuing CA";
-pub const GOOD_DN: &str = "/DC=org/DC=example/O=Test Grid/OU=Endorsers/CN=Good Endorser";
-pub const GOOD2_DN: &str = "/DC=org/DC=example/O=Test Grid/OU=Endorsers/CN=Second Endorser";
-pub const REVOKED_DN: &str = "/DC=org/DC=example/O=Test Grid/OU=Endorsers/CN=Revoked Endorser";
-pub const EXPIRED_DN: &str = "/DC=org/DC=example/O=Test Grid/OU=Endorsers/CN=Expired Endorser";
-pub const OUTSIDER_DN: &str = "/DC=net/DC=elsewhere/CN=Outsider Endorser";
-pub const HOST_DN: &str = "/DC=org/DC=example/O=Test Grid/OU=computers/CN=lists.example.org";
+pub(crate) const ROOT_DN: &str = "/DC=org/DC=example/O=Test Grid/CN=Test Root CA";
+pub(crate) const ISSUING_DN: &str = "/DC=org/DC=example/O=Test Grid/CN=Test Issuing CA";
+pub(crate) const GOOD_DN: &str = "/DC=org/DC=example/O=Test Grid/OU=Endorsers/CN=Good Endorser";
+pub(crate) const GOOD2_DN: &str = "/DC=org/DC=example/O=Test Grid/OU=Endorsers/CN=Second Endorser";
+pub(crate) const REVOKED_DN: &str =
+    "/DC=org/DC=example/O=Test Grid/OU=Endorsers/CN=Revoked Endorser";
+pub(crate) const EXPIRED_DN: &str =
+    "/DC=org/DC=example/O=Test Grid/OU=Endorsers/CN=Expired Endorser";
+pub(crate) const OUTSIDER_DN: &str = "/DC=net/DC=elsewhere/CN=Outsider Endorser";
+pub(crate) const HOST_DN: &str = "/DC=org/DC=example/O=Test Grid/OU=computers/CN=lists.example.org";
 
 /// A certificate and its private key.
-pub struct Issued {
+pub(crate) struct Issued {
     pub cert: X509,
     pub key: PKey<Private>,
 }
 
 /// The whole test PKI.
-pub struct Pki {
+pub(crate) struct Pki {
     /// Self-signed root CA.
     pub root: Issued,
     /// Issuing CA, signed by the root; signs all endorsers.
@@ -72,21 +74,21 @@ pub struct Pki {
     pub rogue_endorser2: Issued,
 }
 
-pub const REVOKED_SERIAL: u32 = 0x0BAD;
+pub(crate) const REVOKED_SERIAL: u32 = 0x0BAD;
 
 /// The process-wide PKI (generated on first use).
-pub fn pki() -> &'static Pki {
+pub(crate) fn pki() -> &'static Pki {
     static PKI: OnceLock<Pki> = OnceLock::new();
     PKI.get_or_init(build)
 }
 
-pub fn new_key() -> PKey<Private> {
+pub(crate) fn new_key() -> PKey<Private> {
     let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).expect("P-256");
     PKey::from_ec_key(EcKey::generate(&group).expect("EC key")).expect("pkey")
 }
 
 /// An X509Name from a one-line DN (`/A=b/C=d`; no escaped slashes).
-pub fn name(dn: &str) -> X509Name {
+pub(crate) fn name(dn: &str) -> X509Name {
     let mut b = X509Name::builder().expect("name");
     for part in dn.split('/').filter(|p| !p.is_empty()) {
         let (k, v) = part.split_once('=').expect("k=v");
@@ -95,7 +97,7 @@ pub fn name(dn: &str) -> X509Name {
     b.build()
 }
 
-pub fn days_from_now(days: i64) -> Asn1Time {
+pub(crate) fn days_from_now(days: i64) -> Asn1Time {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
@@ -105,7 +107,7 @@ pub fn days_from_now(days: i64) -> Asn1Time {
 
 /// What kind of certificate to issue.
 #[derive(Clone, Copy, PartialEq)]
-pub enum Profile {
+pub(crate) enum Profile {
     Ca,
     /// digitalSignature, no EKU (an ordinary personal/robot certificate).
     Endorser,
@@ -116,7 +118,7 @@ pub enum Profile {
 }
 
 /// Issue a certificate for `subject` (self-signed when `issuer` is None).
-pub fn issue(
+pub(crate) fn issue(
     subject: &str,
     key: &PKey<Private>,
     issuer: Option<&Issued>,
@@ -299,7 +301,7 @@ fn build() -> Pki {
 }
 
 /// A CRL by `ca` listing `revoked`, valid from `last_days` to `next_days` (relative to now).
-pub fn crl(ca: &Issued, revoked: &[&X509], last_days: i64, next_days: i64) -> X509Crl {
+pub(crate) fn crl(ca: &Issued, revoked: &[&X509], last_days: i64, next_days: i64) -> X509Crl {
     let mut b = X509CrlBuilder::new().unwrap();
     b.set_issuer_name(ca.cert.subject_name()).unwrap();
     b.set_last_update(&days_from_now(last_days)).unwrap();
@@ -332,7 +334,7 @@ pub fn crl(ca: &Issued, revoked: &[&X509], last_days: i64, next_days: i64) -> X5
 
 /// The state of one CA's CRL in a trust directory.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum CrlMode {
+pub(crate) enum CrlMode {
     Valid,
     /// Written in DER rather than PEM.
     ValidDer,
@@ -344,7 +346,7 @@ pub enum CrlMode {
 
 /// Which namespace policy files to write.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum PolicyFiles {
+pub(crate) enum PolicyFiles {
     None,
     SigningPolicy,
     Namespaces,
@@ -355,7 +357,7 @@ pub enum PolicyFiles {
 
 /// Layout switches for [`write_trust_dir`].
 #[derive(Clone, Copy, Debug)]
-pub struct TrustDirOptions {
+pub(crate) struct TrustDirOptions {
     pub root_crl: CrlMode,
     pub issuing_crl: CrlMode,
     pub policy: PolicyFiles,
@@ -371,14 +373,14 @@ impl Default for TrustDirOptions {
     }
 }
 
-pub fn hash_name(cert: &X509) -> String {
+pub(crate) fn hash_name(cert: &X509) -> String {
     format!("{:08x}", cert.subject_name_hash())
 }
 
 /// Lay out an IGTF trust directory for root + issuing CA: `<hash>.0`, `<hash>.r0`,
 /// `<hash>.signing_policy` / `<hash>.namespaces`. The issuing CA's CRL revokes
 /// [`Pki::revoked`].
-pub fn write_trust_dir(dir: &Path, opts: &TrustDirOptions) -> io::Result<()> {
+pub(crate) fn write_trust_dir(dir: &Path, opts: &TrustDirOptions) -> io::Result<()> {
     let p = pki();
     fs::create_dir_all(dir)?;
     let pem = |c: &X509| c.to_pem().expect("pem");
@@ -444,7 +446,7 @@ pub fn write_trust_dir(dir: &Path, opts: &TrustDirOptions) -> io::Result<()> {
 
 /// Digest for [`sign_smime`].
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Digest {
+pub(crate) enum Digest {
     Sha1,
     Sha256,
 }
@@ -467,7 +469,7 @@ extern "C" {
 /// Sign `content` like `openssl smime -sign [-nodetach] -md <digest>`: `multipart/signed`
 /// when `detached`, else opaque `application/pkcs7-mime`. `chain` certificates are
 /// included in the message (as `-certfile` does).
-pub fn sign_smime(
+pub(crate) fn sign_smime(
     cert: &X509,
     key: &PKey<Private>,
     chain: &[&X509],
@@ -479,7 +481,7 @@ pub fn sign_smime(
 }
 
 /// As [`sign_smime`] with several signer infos (to test the one-signer rule).
-pub fn sign_smime_multi(
+pub(crate) fn sign_smime_multi(
     signers: &[(&X509, &PKey<Private>)],
     chain: &[&X509],
     content: &[u8],
@@ -527,7 +529,7 @@ pub fn sign_smime_multi(
 }
 
 /// Sign with the good endorser, detached SHA-256, issuing CA included.
-pub fn sign_good(content: &[u8]) -> Vec<u8> {
+pub(crate) fn sign_good(content: &[u8]) -> Vec<u8> {
     let p = pki();
     sign_smime(
         &p.good.cert,

@@ -8,24 +8,24 @@ use super::lists::{image, trust_dir, ListSpec, IMAGE_A, IMAGE_B};
 use super::pki::TrustDirOptions;
 use super::{Run, TestEnv};
 
-pub const A: &[u8] = b"the contents of image a, a small but real disk image";
+pub(crate) const A: &[u8] = b"the contents of image a, a small but real disk image";
 
-pub fn b_contents() -> Vec<u8> {
-    (0..300_000u32).flat_map(|i| i.to_le_bytes()).collect()
+pub(crate) fn b_contents() -> Vec<u8> {
+    (0..300_000u32).flat_map(u32::to_le_bytes).collect()
 }
 
-pub struct Site {
+pub(crate) struct Site {
     pub env: TestEnv,
     pub server: TestServer,
 }
 
 impl Site {
     /// Subscribed to a list of two images served by the test server; nothing selected.
-    pub fn new() -> Site {
+    pub(crate) fn new() -> Site {
         Site::with_routes(Route::ok(A), Route::ok(b_contents()))
     }
 
-    pub fn with_routes(a: Route, b: Route) -> Site {
+    pub(crate) fn with_routes(a: Route, b: Route) -> Site {
         let mut env = TestEnv::new();
         trust_dir(&env, &TrustDirOptions::default());
         env.set("VMCATCHER_CACHE_DIR_CACHE", env.path("cache/endorsed"));
@@ -41,7 +41,7 @@ impl Site {
         f
     }
 
-    pub fn serve_list(&self, version: &str, a: &[u8], b: &[u8]) {
+    pub(crate) fn serve_list(&self, version: &str, a: &[u8], b: &[u8]) {
         let mut spec = ListSpec::new(version);
         spec.images = vec![
             image(IMAGE_A, a, &self.server.url("/a")),
@@ -50,20 +50,20 @@ impl Site {
         self.server.route("/list", Route::ok(spec.signed()));
     }
 
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         self.env.run(args)
     }
 
-    pub fn dir(&self, name: &str) -> PathBuf {
+    pub(crate) fn dir(&self, name: &str) -> PathBuf {
         self.env.path(&format!("cache/{name}"))
     }
 
-    pub fn index(&self, name: &str) -> serde_json::Value {
+    pub(crate) fn index(&self, name: &str) -> serde_json::Value {
         let text = std::fs::read_to_string(self.dir(name).join("cache.index")).expect("index");
         serde_json::from_str(&text).expect("index is JSON")
     }
 
-    pub fn files(&self, name: &str) -> Vec<String> {
+    pub(crate) fn files(&self, name: &str) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(self.dir(name))
             .map(|d| {
                 d.flatten()
@@ -75,7 +75,7 @@ impl Site {
         v
     }
 
-    pub fn requests(&self, path: &str) -> usize {
+    pub(crate) fn requests(&self, path: &str) -> usize {
         self.server.requests_to(path).len()
     }
 }

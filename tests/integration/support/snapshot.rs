@@ -4,7 +4,7 @@
 use std::path::Path;
 
 #[track_caller]
-pub fn assert_snapshot(name: &str, fresh: &str) {
+pub(crate) fn assert_snapshot(name: &str, fresh: &str) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/snapshots")
         .join(name);

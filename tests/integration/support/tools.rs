@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// Whether `program` is there; panics in CI when it is not.
 #[track_caller]
-pub fn available(program: &str, package: &str) -> bool {
+pub(crate) fn available(program: &str, package: &str) -> bool {
     if Path::new(program).exists() {
         return true;
     }
