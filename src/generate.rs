@@ -16,7 +16,7 @@ const BIN: &str = "vmcatcher";
 /// The completion script for `shell`: it asks `vmcatcher` itself (`COMPLETE=<shell>`)
 /// for candidates, so subscription, image and endorser identifiers complete from the
 /// database in use and the script never drifts from the binary.
-pub fn completion_script(shell: Shell) -> Vec<u8> {
+pub(crate) fn completion_script(shell: Shell) -> Vec<u8> {
     let completer: &dyn EnvCompleter = match shell {
         Shell::Bash => &clap_complete::env::Bash,
         Shell::Zsh => &clap_complete::env::Zsh,
@@ -29,7 +29,7 @@ pub fn completion_script(shell: Shell) -> Vec<u8> {
 }
 
 /// The file name packagers expect for each shell.
-pub fn completion_file_name(shell: Shell) -> &'static str {
+pub(crate) fn completion_file_name(shell: Shell) -> &'static str {
     match shell {
         Shell::Bash => "vmcatcher.bash",
         Shell::Zsh => "_vmcatcher",
@@ -37,7 +37,7 @@ pub fn completion_file_name(shell: Shell) -> &'static str {
     }
 }
 
-pub fn write_completions(dir: &Path) -> Result<()> {
+pub(crate) fn write_completions(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
         let path = dir.join(completion_file_name(shell));
@@ -47,7 +47,7 @@ pub fn write_completions(dir: &Path) -> Result<()> {
 }
 
 /// One page for the program and one per subcommand (`vmcatcher-endorser-create.1`).
-pub fn write_man_pages(dir: &Path) -> Result<()> {
+pub(crate) fn write_man_pages(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut cmd = Cli::command();
     cmd.build();

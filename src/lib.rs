@@ -5,23 +5,23 @@
 
 pub mod cache;
 pub mod cli;
-pub mod commands;
+mod commands;
 pub mod config;
 pub mod db;
 pub mod digest;
 pub mod error;
-pub mod events;
+mod events;
 pub mod fetch;
-pub mod generate;
+mod generate;
 pub mod imagelist;
-pub mod lock;
-pub mod logging;
-pub mod output;
-pub mod services;
+mod lock;
+mod logging;
+mod output;
+mod services;
 pub mod subscription;
-pub mod sync;
+mod sync;
 pub mod trust;
-pub mod version;
+mod version;
 
 use cli::{Cli, LogFormat};
 use config::{Config, Environment, Overrides};

@@ -12,19 +12,19 @@ use crate::error::{Error, Result};
 
 /// Held for the whole run; released on drop or process exit.
 #[derive(Debug)]
-pub struct RunLock {
+pub(crate) struct RunLock {
     _file: File,
 }
 
 /// The lock file of a database: `<database>.lock`.
-pub fn lock_path(database: &Path) -> PathBuf {
+pub(crate) fn lock_path(database: &Path) -> PathBuf {
     let mut name = database.as_os_str().to_owned();
     name.push(".lock");
     PathBuf::from(name)
 }
 
 /// Takes the lock, waiting up to `timeout` for another run to finish.
-pub fn acquire(database: &Path, timeout: Duration) -> Result<RunLock> {
+pub(crate) fn acquire(database: &Path, timeout: Duration) -> Result<RunLock> {
     let path = lock_path(database);
     let mut file = OpenOptions::new()
         .read(true)

@@ -7,7 +7,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LOG_LEVELS;
 
-pub struct LogOptions<'a> {
+pub(crate) struct LogOptions<'a> {
     pub level: &'a str,
     pub verbose: u8,
     pub quiet: u8,
@@ -17,7 +17,7 @@ pub struct LogOptions<'a> {
 }
 
 /// Installs the global subscriber. Safe to call once per process.
-pub fn init(options: &LogOptions<'_>) {
+pub(crate) fn init(options: &LogOptions<'_>) {
     let base = LOG_LEVELS
         .iter()
         .position(|l| *l == options.level)
@@ -55,7 +55,7 @@ pub fn init(options: &LogOptions<'_>) {
 static ACTIVE_BARS: std::sync::OnceLock<indicatif::MultiProgress> = std::sync::OnceLock::new();
 
 /// From now on log lines are written above `bars` rather than through them.
-pub fn draw_above(bars: &indicatif::MultiProgress) {
+pub(crate) fn draw_above(bars: &indicatif::MultiProgress) {
     let _ = ACTIVE_BARS.set(bars.clone());
 }
 

@@ -9,14 +9,14 @@ use crate::services::Services;
 use crate::subscription::{self, UpdateReport};
 
 /// What a sync did.
-pub struct SyncReport {
+pub(crate) struct SyncReport {
     pub update: UpdateReport,
     pub cache: Outcome,
 }
 
 impl SyncReport {
     /// The last failed subscription's exit code, else 1 when an image failed.
-    pub fn result(&self) -> Result<()> {
+    pub(crate) fn result(&self) -> Result<()> {
         let cache = self.cache.result();
         match self.update.last_failure() {
             Some(code) => Err(Error::Reported(code)),
@@ -25,7 +25,11 @@ impl SyncReport {
     }
 }
 
-pub fn sync(db: &mut Db, services: &Services<'_>, events: &Dispatcher) -> Result<SyncReport> {
+pub(crate) fn sync(
+    db: &mut Db,
+    services: &Services<'_>,
+    events: &Dispatcher,
+) -> Result<SyncReport> {
     let subscriptions = db.subscriptions()?;
     let update = subscription::update_all(db, services, events, &subscriptions);
     let cache = cache::run(

@@ -28,16 +28,10 @@ use std::cmp::Ordering;
 ///
 /// `Less`: `new` is a newer version; `Equal`: same version (possibly spelled differently,
 /// e.g. `1.01` and `1.1`); `Greater`: `new` is older, i.e. a downgrade (exit code 17).
-pub fn compare_versions(old: &str, new: &str) -> Ordering {
+pub(crate) fn compare_versions(old: &str, new: &str) -> Ordering {
     let old_tokens = split_keep(old, is_delimiter);
     let new_tokens = split_keep(new, is_delimiter);
     compare_token_lists(&old_tokens, &new_tokens, compare_runs)
-}
-
-/// True when going from `old` to `new` lowers the version (the update rule's failure case),
-/// spelled out so callers cannot get the argument order of [`compare_versions`] backwards.
-pub fn is_downgrade(old: &str, new: &str) -> bool {
-    compare_versions(old, new) == Ordering::Greater
 }
 
 fn is_delimiter(c: char) -> bool {
@@ -175,13 +169,6 @@ mod tests {
                 "compare({new:?}, {old:?})"
             );
         }
-    }
-
-    #[test]
-    fn downgrade_helper() {
-        assert!(is_downgrade("1.10", "1.9"));
-        assert!(!is_downgrade("1.9", "1.10"));
-        assert!(!is_downgrade("1", "1"));
     }
 
     #[test]

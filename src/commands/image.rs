@@ -126,7 +126,7 @@ fn image_lines(db: &Db, image: &ImageDetail) -> Result<String> {
         line("image.sl:osversion", &r.osversion);
         line("image.dc:date:expires", &r.expires);
     } else {
-        tracing::warn!("Subscription '{}' needs an update.", image.subscription)
+        tracing::warn!("Subscription '{}' needs an update.", image.subscription);
     }
     line("imagedef.dc:identifier", &image.identifier);
     line("imagedef.cache", if image.selected { "1" } else { "0" });

@@ -18,7 +18,7 @@ use crate::services::Services;
 use crate::trust::TrustStore;
 
 /// What every command gets: the effective configuration and the output format.
-pub struct Context {
+pub(crate) struct Context {
     pub config: Config,
     pub format: Format,
     /// The environment captured at start: PATH and the proxies are read from here, never
@@ -28,18 +28,18 @@ pub struct Context {
 
 impl Context {
     /// Opens the configured database, which must exist, for changes.
-    pub fn open_db(&self) -> Result<Db> {
+    pub(crate) fn open_db(&self) -> Result<Db> {
         self.database(Access::Write)
     }
 
     /// Opens the configured database read-only; it must exist.
-    pub fn read_db(&self) -> Result<Db> {
+    pub(crate) fn read_db(&self) -> Result<Db> {
         self.database(Access::Read)
     }
 
     /// Opens the configured database, creating it when missing (`subscribe add`,
     /// `endorser create`).
-    pub fn create_db(&self) -> Result<Db> {
+    pub(crate) fn create_db(&self) -> Result<Db> {
         self.database(Access::Create)
     }
 
@@ -56,7 +56,7 @@ impl Context {
     }
 
     /// Loads the trust directory and bundles what fetching and verifying lists needs.
-    pub fn services<'a>(&'a self, fetcher: &'a dyn Fetcher) -> Result<Services<'a>> {
+    pub(crate) fn services<'a>(&'a self, fetcher: &'a dyn Fetcher) -> Result<Services<'a>> {
         let cert_dir = &self.config.cert_dir;
         if cert_dir.source == Source::Default {
             tracing::info!(
@@ -74,13 +74,13 @@ impl Context {
     }
 
     /// Takes the run lock beside the database (`sync`, `cache`, `subscribe update`).
-    pub fn lock(&self, db: &Db) -> Result<crate::lock::RunLock> {
+    pub(crate) fn lock(&self, db: &Db) -> Result<crate::lock::RunLock> {
         let timeout = std::time::Duration::from_secs(self.config.lock_timeout.value);
         crate::lock::acquire(db.path(), timeout)
     }
 
     /// The event dispatcher of a run; `cache` adds the directory variables of cache events.
-    pub fn dispatcher(&self, db: &Db, cache: bool) -> Result<crate::events::Dispatcher> {
+    pub(crate) fn dispatcher(&self, db: &Db, cache: bool) -> Result<crate::events::Dispatcher> {
         let c = &self.config;
         let variables = cache.then(|| crate::events::CacheVariables {
             cache_dir: c.cache.dir.value.display().to_string(),
@@ -93,14 +93,14 @@ impl Context {
 
     /// The dispatcher of a run that sends events, after delivering what earlier runs
     /// left pending (they come first, in order).
-    pub fn start_events(&self, db: &Db, cache: bool) -> Result<crate::events::Dispatcher> {
+    pub(crate) fn start_events(&self, db: &Db, cache: bool) -> Result<crate::events::Dispatcher> {
         let events = self.dispatcher(db, cache)?;
         events.retry_pending()?;
         Ok(events)
     }
 
     /// Refuses the formats a listing has no use for.
-    pub fn record_format(&self) -> Result<Format> {
+    pub(crate) fn record_format(&self) -> Result<Format> {
         match self.format {
             Format::Lines | Format::Json => Ok(self.format),
             other => Err(Error::Usage(format!(
@@ -111,7 +111,7 @@ impl Context {
     }
 }
 
-pub fn format_name(format: Format) -> &'static str {
+pub(crate) fn format_name(format: Format) -> &'static str {
     match format {
         Format::Lines => "lines",
         Format::Json => "json",
@@ -121,7 +121,7 @@ pub fn format_name(format: Format) -> &'static str {
 }
 
 /// Runs the parsed command.
-pub fn dispatch(cli: Cli, config: Config, env: &Environment) -> Result<()> {
+pub(crate) fn dispatch(cli: Cli, config: Config, env: &Environment) -> Result<()> {
     let ctx = Context {
         config,
         format: cli.global.format,

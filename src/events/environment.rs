@@ -51,7 +51,7 @@ pub struct CacheVariables {
 }
 
 /// The variables of one event (added to the process environment of the handler).
-pub fn event_variables(
+pub(crate) fn event_variables(
     event: EventType,
     metadata: &Map<String, Value>,
     session: &str,

@@ -8,25 +8,25 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub const PREFIX: &str = "vmcatcher-hook-";
+pub(crate) const PREFIX: &str = "vmcatcher-hook-";
 
 /// A hook that would run.
 #[derive(Debug, Clone, Serialize)]
-pub struct Hook {
+pub(crate) struct Hook {
     pub name: String,
     pub path: PathBuf,
 }
 
 /// What discovery found: the hooks to run, and those skipped with the reason.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Discovery {
+pub(crate) struct Discovery {
     pub run: Vec<Hook>,
     pub shadowed: Vec<Shadowed>,
     pub disabled: Vec<Hook>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Shadowed {
+pub(crate) struct Shadowed {
     pub name: String,
     pub path: PathBuf,
     pub by: PathBuf,
@@ -35,7 +35,11 @@ pub struct Shadowed {
 /// Scans `hook_dirs` then the entries of `path_var`. Skipped: relative `PATH` entries
 /// (they mean the current directory), names with a dot or ending in `~` (package-manager
 /// and editor leftovers), anything that is not an executable regular file.
-pub fn discover(hook_dirs: &[PathBuf], path_var: Option<&str>, disabled: &[String]) -> Discovery {
+pub(crate) fn discover(
+    hook_dirs: &[PathBuf],
+    path_var: Option<&str>,
+    disabled: &[String],
+) -> Discovery {
     let mut dirs: Vec<PathBuf> = hook_dirs.to_vec();
     if let Some(path) = path_var {
         dirs.extend(

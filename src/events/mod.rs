@@ -3,13 +3,13 @@
 
 mod dispatch;
 mod environment;
-pub mod hooks;
+pub(crate) mod hooks;
 mod runner;
 
 use std::fmt;
 
-pub use dispatch::Dispatcher;
-pub use environment::{event_variables, CacheVariables};
+pub(crate) use dispatch::Dispatcher;
+pub(crate) use environment::CacheVariables;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventType {

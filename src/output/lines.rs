@@ -4,7 +4,7 @@
 use crate::fetch::TlsAnchors;
 
 /// The original's trust anchor names for the `lines` listings.
-pub fn anchor_name(anchors: TlsAnchors) -> &'static str {
+pub(crate) fn anchor_name(anchors: TlsAnchors) -> &'static str {
     match anchors {
         TlsAnchors::None => "None",
         TlsAnchors::System => "Browser",
@@ -14,7 +14,7 @@ pub fn anchor_name(anchors: TlsAnchors) -> &'static str {
 }
 
 /// Python's spelling of booleans, which the original printed.
-pub fn py_bool(b: bool) -> &'static str {
+pub(crate) fn py_bool(b: bool) -> &'static str {
     if b {
         "True"
     } else {
@@ -23,12 +23,12 @@ pub fn py_bool(b: bool) -> &'static str {
 }
 
 /// A value in the original's `lines` listings: single-quoted.
-pub fn quoted(value: &str) -> String {
+pub(crate) fn quoted(value: &str) -> String {
     format!("'{}'", field(value))
 }
 
 /// One `key=value` line of a `lines` block.
-pub fn key_value(out: &mut String, key: &str, value: &str) {
+pub(crate) fn key_value(out: &mut String, key: &str, value: &str) {
     out.push_str(key);
     out.push('=');
     out.push_str(&field(value));
@@ -39,7 +39,7 @@ pub fn key_value(out: &mut String, key: &str, value: &str) {
 /// control character is written as `\n`, `\t`, `\r` or `\xNN`, so a title cannot add a
 /// `key=value` line or a column. Backslashes stay as they are (OpenSSL escapes `/` in DNs
 /// with one, and scripts compare DNs as the original printed them).
-pub fn field(value: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn field(value: &str) -> std::borrow::Cow<'_, str> {
     if !value.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(value);
     }

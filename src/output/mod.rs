@@ -6,8 +6,8 @@
 mod lines;
 mod subscription;
 
-pub use lines::{anchor_name, field, key_value, py_bool, quoted};
-pub use subscription::{subscription_lines, subscription_list_lines, SubscriptionJson};
+pub(crate) use lines::{anchor_name, field, key_value, py_bool, quoted};
+pub(crate) use subscription::{subscription_lines, subscription_list_lines, SubscriptionJson};
 
 use std::io::{self, Write};
 
@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 
 /// Writes text to stdout; a closed pipe (`vmcatcher … | head`) is [`Error::BrokenPipe`],
 /// which `main` turns into a quiet exit 0.
-pub fn write(text: impl AsRef<[u8]>) -> Result<()> {
+pub(crate) fn write(text: impl AsRef<[u8]>) -> Result<()> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_ref()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
@@ -27,7 +27,7 @@ pub fn write(text: impl AsRef<[u8]>) -> Result<()> {
 }
 
 /// Pretty JSON with a final newline.
-pub fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value)
         .map_err(|e| Error::Failed(format!("cannot render JSON: {e}")))?;
     text.push('\n');

@@ -6,7 +6,7 @@ use super::{anchor_name, field, key_value, py_bool};
 use crate::db::SubscriptionView;
 
 /// The original's `subscribe list`: identifier, authorised, trust anchor, URL.
-pub fn subscription_list_lines(views: &[SubscriptionView]) -> String {
+pub(crate) fn subscription_list_lines(views: &[SubscriptionView]) -> String {
     let mut out = String::new();
     for view in views {
         let s = &view.subscription;
@@ -22,7 +22,7 @@ pub fn subscription_list_lines(views: &[SubscriptionView]) -> String {
 }
 
 /// The original's subscription block (§1.7.2), password masked.
-pub fn subscription_lines(view: &SubscriptionView) -> String {
+pub(crate) fn subscription_lines(view: &SubscriptionView) -> String {
     let s = &view.subscription;
     let mut out = String::new();
     let mut line = |k: &str, v: &str| key_value(&mut out, k, v);
@@ -65,7 +65,7 @@ pub fn subscription_lines(view: &SubscriptionView) -> String {
 
 /// The documented JSON form of a subscription (the password never included).
 #[derive(Debug, Serialize)]
-pub struct SubscriptionJson<'a> {
+pub(crate) struct SubscriptionJson<'a> {
     pub identifier: &'a str,
     pub url: &'a str,
     pub description: &'a str,
@@ -82,7 +82,7 @@ pub struct SubscriptionJson<'a> {
 
 /// The current list of a subscription, in its JSON.
 #[derive(Debug, Serialize)]
-pub struct ListJson<'a> {
+pub(crate) struct ListJson<'a> {
     pub version: &'a str,
     pub created: &'a str,
     pub expires: &'a str,
@@ -94,13 +94,13 @@ pub struct ListJson<'a> {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Signer<'a> {
+pub(crate) struct Signer<'a> {
     pub dn: &'a str,
     pub ca: &'a str,
 }
 
 impl<'a> SubscriptionJson<'a> {
-    pub fn new(view: &'a SubscriptionView) -> SubscriptionJson<'a> {
+    pub(crate) fn new(view: &'a SubscriptionView) -> SubscriptionJson<'a> {
         let s = &view.subscription;
         SubscriptionJson {
             identifier: &s.identifier,
@@ -130,7 +130,7 @@ impl<'a> SubscriptionJson<'a> {
         }
     }
 
-    pub fn all(views: &'a [SubscriptionView]) -> Vec<SubscriptionJson<'a>> {
+    pub(crate) fn all(views: &'a [SubscriptionView]) -> Vec<SubscriptionJson<'a>> {
         views.iter().map(SubscriptionJson::new).collect()
     }
 }
