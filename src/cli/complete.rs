@@ -4,57 +4,41 @@
 //! print an error into the shell).
 
 use clap_complete::engine::CompletionCandidate;
-use rusqlite::{Connection, OpenFlags};
 
 use crate::config::{Config, Environment, Overrides};
+use crate::db::{Access, Completable, Db};
 
-/// Runs `query` (one text column, one optional help column) on the configured database.
-fn candidates(query: &str) -> Vec<CompletionCandidate> {
+/// The candidates of `what` from the configured database, opened read-only; nothing on
+/// any error (no database yet, an unreadable file).
+fn candidates(what: Completable) -> Vec<CompletionCandidate> {
     let env = Environment::from_process();
     let Ok(config) = Config::load(&Overrides::default(), &env) else {
         return Vec::new();
     };
-    let path = &config.database.value.path;
-    let Ok(conn) = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
+    let Ok(db) = Db::open_with(&config.database.value.path, Access::Read) else {
         return Vec::new();
     };
-    let Ok(mut stmt) = conn.prepare(query) else {
-        return Vec::new();
-    };
-    let rows = stmt.query_map([], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, Option<String>>(1)?))
-    });
-    match rows {
-        Ok(rows) => rows
-            .flatten()
-            .map(|(value, help)| {
-                let c = CompletionCandidate::new(value);
-                match help.filter(|h| !h.is_empty()) {
-                    Some(h) => c.help(Some(h.into())),
-                    None => c,
-                }
-            })
-            .collect(),
-        Err(_) => Vec::new(),
-    }
+    db.completions(what)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(value, help)| {
+            let c = CompletionCandidate::new(value);
+            match help.filter(|h| !h.is_empty()) {
+                Some(h) => c.help(Some(h.into())),
+                None => c,
+            }
+        })
+        .collect()
 }
 
 pub(super) fn subscriptions() -> Vec<CompletionCandidate> {
-    let mut all =
-        candidates("SELECT identifier, description FROM subscription ORDER BY identifier");
-    all.extend(candidates(
-        "SELECT url, identifier FROM subscription ORDER BY url",
-    ));
-    all
+    candidates(Completable::Subscriptions)
 }
 
 pub(super) fn images() -> Vec<CompletionCandidate> {
-    candidates(
-        "SELECT i.identifier, (SELECT r.title FROM image_record r WHERE r.image_id = i.id \
-         ORDER BY r.id DESC LIMIT 1) FROM image i WHERE i.refused = 0 ORDER BY i.identifier",
-    )
+    candidates(Completable::Images)
 }
 
 pub(super) fn endorsers() -> Vec<CompletionCandidate> {
-    candidates("SELECT identifier, NULL FROM endorser ORDER BY identifier")
+    candidates(Completable::Endorsers)
 }

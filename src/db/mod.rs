@@ -1,5 +1,6 @@
 //! The SQLite database: opening it safely, migrating it, and the queries of each concept.
 
+mod completion;
 mod crl;
 mod endorsers;
 mod images;
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
+pub use completion::Completable;
 pub(crate) use endorsers::{endorser_with_credential_in, insert_endorser};
 pub use endorsers::{Credential, Endorser};
 pub(crate) use images::import_list;
