@@ -1,8 +1,8 @@
 use super::Context;
 use crate::cli::{EndorserCommand, Format};
-use crate::db::{Credential, Endorser};
+use crate::db::Credential;
 use crate::error::{Error, Result};
-use crate::output::{self, quoted, subscription_lines, SubscriptionJson};
+use crate::output::{self, subscription_lines, SubscriptionJson};
 use crate::subscription::withdraw_unauthorised;
 
 pub(super) fn run(ctx: &Context, cmd: EndorserCommand) -> Result<()> {
@@ -92,21 +92,7 @@ fn list(ctx: &Context) -> Result<()> {
     let endorsers = ctx.read_db()?.endorsers()?;
     match format {
         Format::Json => output::json(&endorsers),
-        _ => output::write(
-            endorsers
-                .iter()
-                .flat_map(|e| {
-                    e.credentials.iter().map(move |c| {
-                        format!(
-                            "{}\t{}\t{}\n",
-                            quoted(&e.identifier),
-                            quoted(&c.dn),
-                            quoted(&c.ca)
-                        )
-                    })
-                })
-                .collect::<String>(),
-        ),
+        _ => output::write(output::endorser_list_lines(&endorsers)),
     }
 }
 
@@ -116,18 +102,7 @@ fn links(ctx: &Context) -> Result<()> {
     let links = ctx.read_db()?.links()?;
     match format {
         Format::Json => output::json(&links),
-        _ => output::write(
-            links
-                .iter()
-                .map(|l| {
-                    format!(
-                        "{}\t{}\t'True'\n",
-                        quoted(&l.endorser),
-                        quoted(&l.subscription)
-                    )
-                })
-                .collect::<String>(),
-        ),
+        _ => output::write(output::link_lines(&links)),
     }
 }
 
@@ -149,19 +124,8 @@ fn show(ctx: &Context, id: &str) -> Result<()> {
             "subscriptions": SubscriptionJson::all(&views),
         }))
     } else {
-        let mut text = endorser_block(&endorser);
+        let mut text = output::endorser_block(&endorser);
         text.extend(views.iter().map(subscription_lines));
         output::write(text)
     }
-}
-
-/// The original's `key=value` block for an endorser.
-fn endorser_block(endorser: &Endorser) -> String {
-    let mut text = String::new();
-    output::key_value(&mut text, "endorser.dc:identifier", &endorser.identifier);
-    for c in &endorser.credentials {
-        output::key_value(&mut text, "endorser.hv:dn", &c.dn);
-        output::key_value(&mut text, "endorser.hv:ca", &c.ca);
-    }
-    text
 }

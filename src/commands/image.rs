@@ -1,10 +1,8 @@
-use serde_json::json;
-
 use super::Context;
 use crate::cli::{Format, ImageCommand, ImageSelection};
 use crate::db::{Db, ImageDetail};
 use crate::error::Result;
-use crate::output::{self, subscription_lines, SubscriptionJson};
+use crate::output::{self, image_lines, image_list_lines, ImageJson, ImageView};
 
 pub(super) fn run(ctx: &Context, cmd: ImageCommand) -> Result<()> {
     match cmd {
@@ -25,12 +23,7 @@ fn list(ctx: &Context, subscription: Option<&str>) -> Result<()> {
     let images = db.image_states(filter)?;
     match format {
         Format::Json => output::json(&images),
-        _ => output::write(
-            images
-                .iter()
-                .map(|i| format!("{}\t{}\t{}\n", i.identifier, i.state, i.subscription))
-                .collect::<String>(),
-        ),
+        _ => output::write(image_list_lines(&images)),
     }
 }
 
@@ -88,63 +81,21 @@ fn select(ctx: &Context, selection: &ImageSelection, selected: bool) -> Result<(
 fn show(ctx: &Context, references: &[String]) -> Result<()> {
     let format = ctx.record_format()?;
     let db = ctx.read_db()?;
-    let mut images = Vec::new();
+    let mut views = Vec::new();
     for reference in references {
-        images.extend(db.find_images(reference)?);
-    }
-    if format == Format::Json {
-        let all = images
-            .iter()
-            .map(|i| image_json(&db, i))
-            .collect::<Result<Vec<_>>>()?;
-        output::json(&all)
-    } else {
-        let mut text = String::new();
-        for image in &images {
-            text.push_str(&image_lines(&db, image)?);
+        for image in db.find_images(reference)? {
+            let subscription = db.find_subscription(&image.subscription)?;
+            if image.record.is_none() {
+                tracing::warn!("Subscription '{}' needs an update.", image.subscription);
+            }
+            views.push(ImageView {
+                subscription: db.subscription_view(&subscription)?,
+                image,
+            });
         }
-        output::write(text)
     }
-}
-
-/// The original's image record (§1.7.3), with `sl:arch` printing the architecture.
-fn image_lines(db: &Db, image: &ImageDetail) -> Result<String> {
-    let subscription = db.find_subscription(&image.subscription)?;
-    let mut out = subscription_lines(&db.subscription_view(&subscription)?);
-    let mut line = |k: &str, v: &str| output::key_value(&mut out, k, v);
-    if let Some(r) = &image.record {
-        line("image.dc:description", &r.description);
-        line("image.dc:title", &r.title);
-        line("image.hv:hypervisor", &r.hypervisor);
-        line("image.hv:size", &r.size.to_string());
-        line("image.hv:uri", &r.uri);
-        line("image.hv:version", &r.version);
-        line("image.sl:arch", &r.arch);
-        line("image.sl:checksum:sha512", &r.sha512);
-        line("image.sl:comments", &r.comments);
-        line("image.sl:os", &r.os);
-        line("image.sl:osversion", &r.osversion);
-        line("image.dc:date:expires", &r.expires);
-    } else {
-        tracing::warn!("Subscription '{}' needs an update.", image.subscription);
+    match format {
+        Format::Json => output::json(&views.iter().map(ImageJson::new).collect::<Vec<_>>()),
+        _ => output::write(views.iter().map(image_lines).collect::<String>()),
     }
-    line("imagedef.dc:identifier", &image.identifier);
-    line("imagedef.cache", if image.selected { "1" } else { "0" });
-    line("imagedef.state", &image.state.to_string());
-    if let Some(list) = db.current_list(&subscription)? {
-        line("endorser:hv:subject", &list.signer_dn);
-        line("endorser:hv:issuer", &list.signer_ca);
-    }
-    Ok(out)
-}
-
-fn image_json(db: &Db, image: &ImageDetail) -> Result<serde_json::Value> {
-    let subscription = db.find_subscription(&image.subscription)?;
-    Ok(json!({
-        "identifier": image.identifier,
-        "state": image.state,
-        "selected": image.selected,
-        "subscription": SubscriptionJson::new(&db.subscription_view(&subscription)?),
-        "record": image.record,
-    }))
 }

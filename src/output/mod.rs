@@ -3,9 +3,13 @@
 //! Diagnostics go to stderr through `tracing`; this is only for the records a command
 //! prints.
 
+mod endorser;
+mod image;
 mod lines;
 mod subscription;
 
+pub(crate) use endorser::{endorser_block, endorser_list_lines, link_lines};
+pub(crate) use image::{image_lines, image_list_lines, ImageJson, ImageView};
 pub(crate) use lines::{anchor_name, field, key_value, py_bool, quoted};
 pub(crate) use subscription::{subscription_lines, subscription_list_lines, SubscriptionJson};
 

@@ -1,0 +1,78 @@
+//! Images: the original's `image list` lines and `image show` block, and their JSON.
+
+use serde::Serialize;
+
+use super::{field, key_value, subscription_lines, SubscriptionJson};
+use crate::db::{ImageDetail, ImageRecord, ImageState, SubscriptionView};
+
+/// `id<TAB>state<TAB>subscription`, no header (the original's listing).
+pub(crate) fn image_list_lines(images: &[ImageState]) -> String {
+    images
+        .iter()
+        .map(|i| {
+            format!(
+                "{}\t{}\t{}\n",
+                field(&i.identifier),
+                i.state,
+                field(&i.subscription)
+            )
+        })
+        .collect()
+}
+
+/// An image with its subscription, read before printing.
+pub(crate) struct ImageView {
+    pub image: ImageDetail,
+    pub subscription: SubscriptionView,
+}
+
+/// The original's image record (§1.7.3), with `sl:arch` printing the architecture.
+pub(crate) fn image_lines(view: &ImageView) -> String {
+    let image = &view.image;
+    let mut out = subscription_lines(&view.subscription);
+    let mut line = |k: &str, v: &str| key_value(&mut out, k, v);
+    if let Some(r) = &image.record {
+        line("image.dc:description", &r.description);
+        line("image.dc:title", &r.title);
+        line("image.hv:hypervisor", &r.hypervisor);
+        line("image.hv:size", &r.size.to_string());
+        line("image.hv:uri", &r.uri);
+        line("image.hv:version", &r.version);
+        line("image.sl:arch", &r.arch);
+        line("image.sl:checksum:sha512", &r.sha512);
+        line("image.sl:comments", &r.comments);
+        line("image.sl:os", &r.os);
+        line("image.sl:osversion", &r.osversion);
+        line("image.dc:date:expires", &r.expires);
+    }
+    line("imagedef.dc:identifier", &image.identifier);
+    line("imagedef.cache", if image.selected { "1" } else { "0" });
+    line("imagedef.state", &image.state.to_string());
+    if let Some(list) = &view.subscription.list {
+        line("endorser:hv:subject", &list.signer_dn);
+        line("endorser:hv:issuer", &list.signer_ca);
+    }
+    out
+}
+
+/// The documented JSON of `image show`.
+#[derive(Serialize)]
+pub(crate) struct ImageJson<'a> {
+    pub identifier: &'a str,
+    pub state: u8,
+    pub selected: bool,
+    pub subscription: SubscriptionJson<'a>,
+    pub record: Option<&'a ImageRecord>,
+}
+
+impl<'a> ImageJson<'a> {
+    pub(crate) fn new(view: &'a ImageView) -> ImageJson<'a> {
+        ImageJson {
+            identifier: &view.image.identifier,
+            state: view.image.state,
+            selected: view.image.selected,
+            subscription: SubscriptionJson::new(&view.subscription),
+            record: view.image.record.as_ref(),
+        }
+    }
+}
