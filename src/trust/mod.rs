@@ -8,6 +8,7 @@ pub mod dn;
 pub mod error;
 mod ffi;
 mod mime;
+mod ossl;
 pub mod policy;
 pub mod store;
 pub mod verify;

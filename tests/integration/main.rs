@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bad_messages;
 mod cache;
 mod cli;
 mod completion;
