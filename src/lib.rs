@@ -11,6 +11,8 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod fetch;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod generate;
 pub mod imagelist;
 pub mod lock;

@@ -7,7 +7,7 @@
 pub mod dn;
 pub mod error;
 mod ffi;
-mod mime;
+pub(crate) mod mime;
 mod ossl;
 pub mod policy;
 pub mod store;

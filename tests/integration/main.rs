@@ -11,6 +11,7 @@ mod database;
 mod endorser;
 mod events;
 mod fetch;
+mod fuzz_seeds;
 mod generated;
 mod help;
 mod install;
