@@ -12,6 +12,8 @@ pub mod digest;
 pub mod error;
 mod events;
 pub mod fetch;
+#[doc(hidden)]
+pub mod fuzzing;
 mod generate;
 pub mod imagelist;
 mod lock;

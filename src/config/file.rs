@@ -122,7 +122,7 @@ pub(super) fn read_config_file(
 
 /// Parses the TOML text; an error names the line and the dotted key (with the index of
 /// an array entry, as `events.hook_dirs[3]`), on one line.
-fn parse_config(text: &str) -> std::result::Result<FileConfig, String> {
+pub(super) fn parse_config(text: &str) -> std::result::Result<FileConfig, String> {
     let line_of = |err: &toml::de::Error| {
         err.span()
             .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)

@@ -15,7 +15,7 @@ pub use database_url::DatabaseUrl;
 pub use environment::Environment;
 pub use show::Entry;
 
-use file::read_config_file;
+use file::{parse_config, read_config_file, FileConfig};
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,6 +173,29 @@ impl Config {
     /// Resolves every setting from the four layers.
     pub fn load(overrides: &Overrides, env: &Environment) -> Result<Config> {
         let (file_path, file) = read_config_file(overrides, env)?;
+        Config::resolve(overrides, env, file_path, file)
+    }
+
+    /// As [`Config::load`] with the text of a configuration file said to be at `path`:
+    /// the entry the fuzz targets use, without touching the file system.
+    pub(crate) fn from_file_text(
+        text: &str,
+        path: &Path,
+        overrides: &Overrides,
+        env: &Environment,
+    ) -> Result<Config> {
+        let file = parse_config(text)
+            .map_err(|e| Error::Config(format!("configuration file {}: {e}", path.display())))?;
+        Config::resolve(overrides, env, Some(path.to_path_buf()), file)
+    }
+
+    /// The four layers of every setting, the file already parsed.
+    fn resolve(
+        overrides: &Overrides,
+        env: &Environment,
+        file_path: Option<PathBuf>,
+        file: FileConfig,
+    ) -> Result<Config> {
         let layers = Layers {
             env,
             file_path: file_path.as_deref(),

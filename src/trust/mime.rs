@@ -8,7 +8,7 @@ use base64::Engine;
 
 /// The DER of the PKCS#7 signature of a `multipart/signed` message, or of the whole
 /// `application/pkcs7-mime` message.
-pub(super) fn pkcs7_der(raw: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn pkcs7_der(raw: &[u8]) -> Option<Vec<u8>> {
     let text = std::str::from_utf8(raw).ok()?;
     let (headers, body) = split_headers(text)?;
     let content_type = header(headers, "content-type")?;

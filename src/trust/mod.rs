@@ -7,7 +7,8 @@
 pub mod dn;
 pub mod error;
 mod ffi;
-mod mime;
+pub(crate) mod mime;
+mod ossl;
 pub mod policy;
 pub mod store;
 pub mod verify;

@@ -274,10 +274,11 @@ pub fn inspect(store: &TrustStore, raw: &[u8]) -> VerifyReport {
 fn run(store: &TrustStore, raw: &[u8], r: &mut VerifyReport, detailed: bool) {
     use CheckKind::{Final, Format, Signature};
     // 1. Format: an S/MIME signed-data message with exactly one signer certificate.
-    let (p7, indata) = match Pkcs7::from_smime(raw) {
+    // Not `Pkcs7::from_smime`: the openssl crate panics on the non-UTF-8 error data the
+    // MIME parser can leave (see `ossl`).
+    let (p7, indata) = match super::ossl::read_smime(raw) {
         Ok(x) => x,
-        Err(e) => {
-            let reason = errstack_text(&e);
+        Err(reason) => {
             r.checks.push(Check::fail(
                 Format,
                 "format",

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod bad_messages;
 mod cache;
 mod cli;
 mod completion;
@@ -12,6 +13,7 @@ mod deadline;
 mod endorser;
 mod events;
 mod fetch;
+mod fuzz_seeds;
 mod generated;
 mod hardening;
 mod help;
