@@ -57,27 +57,13 @@ pub(super) fn actions(requested: &[CacheAction], env: &Environment) -> Actions {
     a
 }
 
-/// `id<TAB>size<TAB>subscription<TAB>state<TAB>path`.
+/// What is in the cache directory, with each image's state in the database.
 fn list(ctx: &Context) -> Result<()> {
     let format = ctx.record_format()?;
     let db = ctx.read_db()?;
     let images = cache::list(&db, &CacheDirs::from_config(&ctx.config))?;
     match format {
         Format::Json => output::json(&images),
-        _ => output::write(
-            images
-                .iter()
-                .map(|i| {
-                    format!(
-                        "{}\t{}\t{}\t{}\t{}\n",
-                        i.image,
-                        i.size.map_or("-".to_string(), |s| s.to_string()),
-                        i.subscription,
-                        i.state.map_or("-".to_string(), |s| s.to_string()),
-                        i.path.display()
-                    )
-                })
-                .collect::<String>(),
-        ),
+        _ => output::write(output::cache_list_lines(&images)),
     }
 }

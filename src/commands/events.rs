@@ -1,7 +1,5 @@
 //! `vmcatcher events list|retry` and `vmcatcher hooks list`.
 
-use serde_json::json;
-
 use super::Context;
 use crate::cli::{EventsCommand, Format, HooksCommand};
 use crate::db::journal::{FAILED, PENDING};
@@ -23,22 +21,7 @@ pub(super) fn run(ctx: &Context, cmd: EventsCommand) -> Result<()> {
             let deliveries = db.deliveries(state)?;
             match format {
                 Format::Json => output::json(&deliveries),
-                _ => output::write(
-                    deliveries
-                        .iter()
-                        .map(|d| {
-                            format!(
-                                "{}\t{}\t{}\t{}\t{}\t{}\n",
-                                d.event_id,
-                                d.event_type,
-                                d.image.as_deref().unwrap_or("-"),
-                                d.handler,
-                                d.state,
-                                d.tries
-                            )
-                        })
-                        .collect::<String>(),
-                ),
+                _ => output::write(output::delivery_lines(&deliveries)),
             }
         }
         EventsCommand::Retry { .. } => {
@@ -66,33 +49,13 @@ pub(super) fn hooks(ctx: &Context, cmd: HooksCommand) -> Result<()> {
         ctx.env.get("PATH"),
         &events.disabled.value,
     );
-    let command = events.command.value.trim();
-    if format == Format::Json {
-        output::json(&json!({
-            "command": (!command.is_empty()).then_some(command),
-            "subscribe_command": Some(events.subscribe_command.value.trim()).filter(|c| !c.is_empty()),
-            "hooks": discovery.run,
-            "shadowed": discovery.shadowed,
-            "disabled": discovery.disabled,
-        }))
-    } else {
-        let mut text = String::new();
-        if !command.is_empty() {
-            text.push_str(&format!("/bin/sh -c {command}\n"));
-        }
-        for hook in &discovery.run {
-            text.push_str(&format!("{}\n", hook.path.display()));
-        }
-        for s in &discovery.shadowed {
-            text.push_str(&format!(
-                "{}\tshadowed by {}\n",
-                s.path.display(),
-                s.by.display()
-            ));
-        }
-        for d in &discovery.disabled {
-            text.push_str(&format!("{}\tdisabled\n", d.path.display()));
-        }
-        output::write(text)
+    let view = output::HooksView {
+        command: events.command.value.trim(),
+        subscribe_command: events.subscribe_command.value.trim(),
+        discovery: &discovery,
+    };
+    match format {
+        Format::Json => output::json(&view),
+        _ => output::write(view.lines()),
     }
 }

@@ -3,15 +3,21 @@
 //! Diagnostics go to stderr through `tracing`; this is only for the records a command
 //! prints.
 
+mod cache;
 mod endorser;
+mod hooks;
 mod image;
 mod lines;
 mod subscription;
+mod verify;
 
+pub(crate) use cache::{cache_list_lines, delivery_lines};
 pub(crate) use endorser::{endorser_block, endorser_list_lines, link_lines};
+pub(crate) use hooks::HooksView;
 pub(crate) use image::{image_lines, image_list_lines, ImageJson, ImageView};
 pub(crate) use lines::{anchor_name, field, key_value, py_bool, quoted};
 pub(crate) use subscription::{subscription_lines, subscription_list_lines, SubscriptionJson};
+pub(crate) use verify::VerifyView;
 
 use std::io::{self, Write};
 

@@ -2,10 +2,12 @@
 //! product.md §5 and §11 applied to the database.
 
 mod add;
+mod check;
 pub mod rules;
 mod update;
 mod update_all;
 
 pub use add::{add, AddRequest, Added};
+pub use check::{check_list, ListCheck, Outcome};
 pub use update::{clear_solved_crl_problems, update, withdraw_unauthorised, Updated};
 pub use update_all::{update_all, UpdateReport};
