@@ -54,9 +54,15 @@ pub enum Error {
     #[error("{0}")]
     Config(String),
 
-    /// The database could not be opened, migrated, read or written.
-    #[error("database {path}: {message}")]
-    Database { path: PathBuf, message: String },
+    /// The database could not be opened, migrated, read or written; `source` is SQLite's
+    /// error where there is one.
+    #[error("database {}: {message}", .path.display())]
+    Database {
+        path: PathBuf,
+        message: String,
+        #[source]
+        source: Option<rusqlite::Error>,
+    },
 
     /// Something named on the command line does not exist.
     #[error("{0}")]
@@ -66,9 +72,15 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
-    /// An image list broke one of the trust or update rules.
+    /// An image list broke one of the trust or update rules; `source` is the failure
+    /// underneath (the fetch, trust or image-list error) where there is one.
     #[error("{message}")]
-    List { rule: ListRule, message: String },
+    List {
+        rule: ListRule,
+        message: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 
     /// A file or directory could not be read or written.
     #[error("{path}: {source}")]
@@ -108,6 +120,20 @@ impl Error {
         Error::List {
             rule,
             message: message.to_string(),
+            source: None,
+        }
+    }
+
+    /// A rule failure caused by `source`; the message says it in the administrator's words.
+    pub fn list_because(
+        rule: ListRule,
+        message: impl fmt::Display,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::List {
+            rule,
+            message: message.to_string(),
+            source: Some(Box::new(source)),
         }
     }
 
@@ -120,3 +146,20 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_keep_their_cause_as_source() {
+        let e = Error::list_because(
+            ListRule::Fetch,
+            "cannot fetch the image list: refused",
+            std::io::Error::other("refused"),
+        );
+        assert_eq!(e.exit_code(), 10);
+        let source = std::error::Error::source(&e).expect("a source");
+        assert_eq!(source.to_string(), "refused");
+    }
+}

@@ -66,6 +66,7 @@ impl Db {
         let fail = |message: String| Error::Database {
             path: path.to_path_buf(),
             message,
+            source: None,
         };
         if path.is_dir() {
             return Err(fail(
@@ -140,6 +141,7 @@ impl Db {
         let fail = |message: String| Error::Database {
             path: path.to_path_buf(),
             message,
+            source: None,
         };
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let probe = |conn: &Connection| -> rusqlite::Result<()> {
@@ -215,9 +217,14 @@ pub(crate) fn sql(e: rusqlite::Error) -> Error {
 
 fn with_path(e: Error, path: &Path) -> Error {
     match e {
-        Error::Database { path: p, message } if p.as_os_str().is_empty() => Error::Database {
+        Error::Database {
+            path: p,
+            message,
+            source,
+        } if p.as_os_str().is_empty() => Error::Database {
             path: path.to_path_buf(),
             message,
+            source,
         },
         other => other,
     }
@@ -227,6 +234,7 @@ pub(crate) fn sql_error(path: &Path, e: rusqlite::Error) -> Error {
     Error::Database {
         path: path.to_path_buf(),
         message: describe(&e),
+        source: Some(e),
     }
 }
 
@@ -253,4 +261,18 @@ fn describe(e: &rusqlite::Error) -> String {
 /// The current time in the `YYYY-mm-ddTHH:MM:SSZ` form every stored date uses.
 pub fn now_text() -> String {
     crate::imagelist::format_date(time::OffsetDateTime::now_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sqlite_errors_are_kept_as_the_source() {
+        let sqlite = rusqlite::Connection::open_in_memory()
+            .unwrap()
+            .execute("SELECT nonsense FROM nowhere", [])
+            .unwrap_err();
+        let e = super::sql_error(std::path::Path::new("/x.db"), sqlite);
+        assert!(e.to_string().starts_with("database /x.db: "), "{e}");
+        assert!(std::error::Error::source(&e).is_some());
+    }
 }

@@ -41,20 +41,23 @@ impl SignedList {
 pub fn fetch(fetcher: &dyn Fetcher, url: &str, options: &FetchOptions) -> Result<Vec<u8>> {
     fetcher
         .fetch_bytes(url, options, MAX_LIST_BYTES)
-        .map_err(|e| Error::list(ListRule::Fetch, format!("cannot fetch the image list: {e}")))
+        .map_err(|e| {
+            let message = format!("cannot fetch the image list: {e}");
+            Error::list_because(ListRule::Fetch, message, e)
+        })
 }
 
 /// Rules 11 (signature, chain, CRLs, namespace), 38 (an image list) and 12 (the signer is
 /// the endorser the list names).
 pub fn verify_signed(store: &TrustStore, raw: Vec<u8>, source: &str) -> Result<SignedList> {
     let source = redact_url(source);
-    let verified = verify(store, &raw)
-        .map_err(|e| Error::list(ListRule::Signature, format!("image list {source}: {e}")))?;
+    let verified = verify(store, &raw).map_err(|e| {
+        let message = format!("image list {source}: {e}");
+        Error::list_because(ListRule::Signature, message, e)
+    })?;
     let parsed = ImageList::parse(&verified.content).map_err(|e| {
-        Error::list(
-            ListRule::InvalidList,
-            format!("image list {source} is not a valid image list: {e}"),
-        )
+        let message = format!("image list {source} is not a valid image list: {e}");
+        Error::list_because(ListRule::InvalidList, message, e)
     })?;
     for warning in &parsed.warnings {
         tracing::warn!("image list {source}: {warning}");
