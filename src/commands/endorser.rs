@@ -2,7 +2,7 @@ use super::Context;
 use crate::cli::{EndorserCommand, Format};
 use crate::db::Credential;
 use crate::error::{Error, Result};
-use crate::output::{self, subscription_lines, SubscriptionJson};
+use crate::output::{self};
 use crate::subscription::withdraw_unauthorised;
 
 pub(super) fn run(ctx: &Context, cmd: EndorserCommand) -> Result<()> {
@@ -117,15 +117,12 @@ fn show(ctx: &Context, id: &str) -> Result<()> {
         .map(|s| db.find_subscription(s))
         .collect::<Result<Vec<_>>>()?;
     let views = db.subscription_views(&subscriptions)?;
-    if format == Format::Json {
-        output::json(&serde_json::json!({
-            "identifier": endorser.identifier,
-            "credentials": endorser.credentials,
-            "subscriptions": SubscriptionJson::all(&views),
-        }))
-    } else {
-        let mut text = output::endorser_block(&endorser);
-        text.extend(views.iter().map(subscription_lines));
-        output::write(text)
+    let view = output::EndorserView {
+        endorser: &endorser,
+        subscriptions: &views,
+    };
+    match format {
+        Format::Json => output::json(&view),
+        _ => output::write(view.lines()),
     }
 }

@@ -4,6 +4,7 @@
 //! prints.
 
 mod cache;
+mod config;
 mod endorser;
 mod hooks;
 mod image;
@@ -12,7 +13,8 @@ mod subscription;
 mod verify;
 
 pub(crate) use cache::{cache_list_lines, delivery_lines};
-pub(crate) use endorser::{endorser_block, endorser_list_lines, link_lines};
+pub(crate) use config::{config_lines, ConfigJson};
+pub(crate) use endorser::{endorser_list_lines, link_lines, EndorserView};
 pub(crate) use hooks::HooksView;
 pub(crate) use image::{image_lines, image_list_lines, ImageJson, ImageView};
 pub(crate) use lines::{anchor_name, field, key_value, py_bool, quoted};
