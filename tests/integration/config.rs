@@ -75,14 +75,11 @@ fn database_url_forms() {
         assert_eq!(show(&env, &["-d", url])["database"]["value"], path, "{url}");
     }
     // Each form really opens a database file where it says.
-    let create = ["endorser", "create", "x", "--dn", "/CN=x", "--ca", "/CN=ca"];
-    env.run(&[&["-d", "sqlite:///rel/one.db"][..], &create].concat())
-        .success();
+    env.create_endorser_in("sqlite:///rel/one.db").success();
     assert!(env.path("rel/one.db").is_file());
     let abs = env.path("abs/two.db");
     let url = format!("sqlite:///{}", abs.display());
-    env.run(&[&["-d", url.as_str()][..], &create].concat())
-        .success();
+    env.create_endorser_in(&url).success();
     assert!(abs.is_file());
 }
 

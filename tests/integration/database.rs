@@ -12,18 +12,7 @@ fn new_database_is_private_and_migrated() {
     env.run(&["-d", db.to_str().unwrap(), "endorser", "list"])
         .failure(1, &["does not exist"]);
     assert!(!db.exists());
-    env.run(&[
-        "-d",
-        db.to_str().unwrap(),
-        "endorser",
-        "create",
-        "x",
-        "--dn",
-        "/CN=x",
-        "--ca",
-        "/CN=ca",
-    ])
-    .success();
+    env.create_endorser_in(db.to_str().unwrap()).success();
     let mode = std::fs::metadata(&db).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let conn = rusqlite::Connection::open(&db).unwrap();
@@ -61,18 +50,7 @@ fn database_that_cannot_be_written_is_a_clear_error() {
     // A regular file where a directory should be: fails even for root.
     env.write("blocker", "not a directory");
     let db = env.path("blocker/vmcatcher.db");
-    let create = [
-        "-d",
-        db.to_str().unwrap(),
-        "endorser",
-        "create",
-        "x",
-        "--dn",
-        "/CN=x",
-        "--ca",
-        "/CN=ca",
-    ];
-    let run = env.run(&create);
+    let run = env.create_endorser_in(db.to_str().unwrap());
     run.failure(1, &[db.to_str().unwrap(), "not a directory"]);
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 

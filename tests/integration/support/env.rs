@@ -125,6 +125,13 @@ impl TestEnv {
         }
     }
 
+    /// `endorser create` on `database` (`-d`): a command that creates a missing database.
+    pub fn create_endorser_in(&self, database: &str) -> Run {
+        self.run(&[
+            "-d", database, "endorser", "create", "x", "--dn", "/CN=x", "--ca", "/CN=ca",
+        ])
+    }
+
     /// Creates the empty, migrated database that read-only commands need.
     pub(crate) fn init_db(&self) -> &Self {
         self.init_db_at(&self.db_path())
