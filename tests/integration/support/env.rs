@@ -126,7 +126,7 @@ impl TestEnv {
     }
 
     /// `endorser create` on `database` (`-d`): a command that creates a missing database.
-    pub fn create_endorser_in(&self, database: &str) -> Run {
+    pub(crate) fn create_endorser_in(&self, database: &str) -> Run {
         self.run(&[
             "-d", database, "endorser", "create", "x", "--dn", "/CN=x", "--ca", "/CN=ca",
         ])
