@@ -320,6 +320,18 @@ pub(crate) fn move_file(from: &Path, to: &Path) -> std::io::Result<()> {
     }
 }
 
+/// The identifiers of the images the cache directory's index holds (none when it cannot
+/// be read): for listings, read-only.
+pub fn cached_identifiers(dirs: &CacheDirs) -> std::collections::HashSet<String> {
+    let Ok(index) = CacheIndex::load(&dirs.cache) else {
+        return std::collections::HashSet::new();
+    };
+    index
+        .iter()
+        .map(|(key, e)| entry::text(e, "dc:identifier").unwrap_or(key).to_string())
+        .collect()
+}
+
 /// One row of `cache list`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CachedImage {

@@ -10,6 +10,11 @@ pub enum ImageCommand {
         /// Only the images of this subscription
         #[arg(long, value_name = "SUB", add = ArgValueCandidates::new(complete::subscriptions))]
         subscription: Option<String>,
+
+        /// For people: state in words (cached, selected, available, withdrawn), size,
+        /// version, title and subscription
+        #[arg(short = 'l', long)]
+        long: bool,
     },
 
     /// Show images as their subscription's current list describes them

@@ -1,4 +1,5 @@
 use super::Context;
+use crate::cache::CacheDirs;
 use crate::cli::{Format, ImageCommand, ImageSelection};
 use crate::db::{Db, ImageDetail};
 use crate::error::Result;
@@ -6,7 +7,7 @@ use crate::output::{self, image_lines, image_list_lines, ImageJson, ImageView};
 
 pub(super) fn run(ctx: &Context, cmd: ImageCommand) -> Result<()> {
     match cmd {
-        ImageCommand::List { subscription } => list(ctx, subscription.as_deref()),
+        ImageCommand::List { subscription, long } => list(ctx, subscription.as_deref(), long),
         ImageCommand::Show { images } => show(ctx, &images),
         ImageCommand::Subscribe(selection) => select(ctx, &selection, true),
         ImageCommand::Unsubscribe(selection) => select(ctx, &selection, false),
@@ -14,12 +15,18 @@ pub(super) fn run(ctx: &Context, cmd: ImageCommand) -> Result<()> {
 }
 
 /// `id<TAB>state<TAB>subscription`, no header (the original's listing).
-fn list(ctx: &Context, subscription: Option<&str>) -> Result<()> {
+fn list(ctx: &Context, subscription: Option<&str>, long: bool) -> Result<()> {
     let format = ctx.record_format()?;
     let db = ctx.read_db()?;
     let filter = subscription
         .map(|r| db.find_subscription(r).map(|s| s.id))
         .transpose()?;
+    if long && format == Format::Lines {
+        let images = db.all_image_details(filter)?;
+        let cached = crate::cache::cached_identifiers(&CacheDirs::from_config(&ctx.config));
+        let subscriptions = db.subscriptions()?;
+        return output::write(output::image_long_lines(&images, &cached, &subscriptions));
+    }
     let images = db.image_states(filter)?;
     match format {
         Format::Json => output::json(&images),

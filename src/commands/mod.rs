@@ -24,6 +24,8 @@ pub(crate) struct Context {
     /// The environment captured at start: PATH and the proxies are read from here, never
     /// from the process, so what `config show` and the tests see is what runs.
     pub env: Environment,
+    /// `-q` given: results meant for people (progress, per-list lines) are not printed.
+    pub quiet: bool,
 }
 
 impl Context {
@@ -126,6 +128,7 @@ pub(crate) fn dispatch(cli: Cli, config: Config, env: &Environment) -> Result<()
         config,
         format: cli.global.format,
         env: env.clone(),
+        quiet: cli.global.quiet > 0,
     };
     let Some(command) = cli.command else {
         return Ok(()); // `run` answers --version and a missing command itself

@@ -177,7 +177,13 @@ fn update(ctx: &Context, references: &[String]) -> Result<()> {
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
     let events = ctx.start_events(&db, false)?;
-    subscription::update_all(&mut db, &services, &events, &subscriptions).result()
+    let report = subscription::update_all(&mut db, &services, &events, &subscriptions);
+    match ctx.record_format()? {
+        Format::Json => output::json(&output::UpdateJson(&report))?,
+        _ if ctx.quiet => {}
+        _ => output::write(output::update_lines(&report))?,
+    }
+    report.result()
 }
 
 fn set(

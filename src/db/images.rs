@@ -147,6 +147,14 @@ impl Db {
         Ok(found)
     }
 
+    /// Every registered image with its current record, optionally of one subscription.
+    pub fn all_image_details(&self, subscription_id: Option<i64>) -> Result<Vec<ImageDetail>> {
+        match subscription_id {
+            Some(id) => self.image_details("s.id = CAST(?2 AS INTEGER)", &id.to_string()),
+            None => self.image_details("?2 = ''", ""),
+        }
+    }
+
     fn image_details(&self, condition: &str, value: &str) -> Result<Vec<ImageDetail>> {
         let mut stmt = self
             .conn()

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{field, key_value, subscription_lines, SubscriptionJson};
-use crate::db::{ImageDetail, ImageRecord, ImageState, SubscriptionView};
+use crate::db::{ImageDetail, ImageRecord, ImageState, Subscription, SubscriptionView};
 
 /// `id<TAB>state<TAB>subscription`, no header (the original's listing).
 pub(crate) fn image_list_lines(images: &[ImageState]) -> String {
@@ -18,6 +18,51 @@ pub(crate) fn image_list_lines(images: &[ImageState]) -> String {
             )
         })
         .collect()
+}
+
+/// `image list -l`, for people: the state in words, size, version, title, subscription.
+/// `cached`: in the cache; `selected`: to be downloaded; `available`: in a current list,
+/// not selected; `withdrawn`: in no current, valid list.
+pub(crate) fn image_long_lines(
+    images: &[ImageDetail],
+    cached: &std::collections::HashSet<String>,
+    subscriptions: &[Subscription],
+) -> String {
+    let mut out = String::new();
+    for i in images {
+        let state = match (i.state & 2 != 0, i.selected) {
+            (true, true) if cached.contains(&i.identifier) => "cached",
+            (true, true) => "selected",
+            (true, false) => "available",
+            (false, _) => "withdrawn",
+        };
+        let (size, version, title) = match &i.record {
+            Some(r) => (
+                indicatif::HumanBytes(r.size).to_string(),
+                r.version.as_str(),
+                r.title.as_str(),
+            ),
+            None => ("-".to_string(), "-", "-"),
+        };
+        let list = subscriptions
+            .iter()
+            .find(|s| s.id == i.subscription_id)
+            .map_or(i.subscription.as_str(), |s| {
+                if s.description.is_empty() {
+                    s.identifier.as_str()
+                } else {
+                    s.description.as_str()
+                }
+            });
+        out.push_str(&format!(
+            "{}  {state:<9}  {size:>10}  {:<10}  {}  [{}]\n",
+            field(&i.identifier),
+            field(version),
+            field(title),
+            field(list)
+        ));
+    }
+    out
 }
 
 /// An image with its subscription, read before printing.

@@ -10,15 +10,17 @@ mod hooks;
 mod image;
 mod lines;
 mod subscription;
+mod update;
 mod verify;
 
 pub(crate) use cache::{cache_list_lines, delivery_lines};
 pub(crate) use config::{config_lines, ConfigJson};
 pub(crate) use endorser::{endorser_list_lines, link_lines, EndorserView};
 pub(crate) use hooks::HooksView;
-pub(crate) use image::{image_lines, image_list_lines, ImageJson, ImageView};
+pub(crate) use image::{image_lines, image_list_lines, image_long_lines, ImageJson, ImageView};
 pub(crate) use lines::{anchor_name, field, key_value, py_bool, quoted};
 pub(crate) use subscription::{subscription_lines, subscription_list_lines, SubscriptionJson};
+pub(crate) use update::{update_lines, UpdateJson};
 pub(crate) use verify::VerifyView;
 
 use std::io::{self, Write};

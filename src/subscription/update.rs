@@ -15,7 +15,7 @@ use crate::trust::{verify, Persistence};
 /// What an update did to a subscription that passed every rule.
 pub enum Updated {
     /// The same bytes as the stored list: nothing imported.
-    Unchanged,
+    Unchanged { version: String },
     /// A new list became current.
     Imported {
         version: String,
@@ -124,7 +124,9 @@ fn unchanged(
             subscription.identifier
         );
     }
-    Ok(Updated::Unchanged)
+    Ok(Updated::Unchanged {
+        version: stored.version.clone(),
+    })
 }
 
 /// Imports the list and journals SubscriptionImageNew for each new image in the same

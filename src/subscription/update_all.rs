@@ -9,9 +9,17 @@ use crate::services::Services;
 
 use super::{update, Updated};
 
+/// What the update of one subscription did.
+pub struct SubscriptionOutcome {
+    pub identifier: String,
+    /// The list's URL, credentials redacted.
+    pub url: String,
+    pub result: Result<Updated>,
+}
+
 /// What an update run did, subscription by subscription, in order.
 pub struct UpdateReport {
-    pub outcomes: Vec<(String, Result<Updated>)>,
+    pub outcomes: Vec<SubscriptionOutcome>,
 }
 
 impl UpdateReport {
@@ -20,7 +28,7 @@ impl UpdateReport {
         self.outcomes
             .iter()
             .rev()
-            .find_map(|(_, r)| r.as_ref().err().map(Error::exit_code))
+            .find_map(|o| o.result.as_ref().err().map(Error::exit_code))
     }
 
     /// `Ok` when every subscription updated, else the last failure's exit code (each
@@ -58,14 +66,18 @@ pub fn update_all(
         });
         events.deliver_now();
         report(s, &result);
-        outcomes.push((s.identifier.clone(), result));
+        outcomes.push(SubscriptionOutcome {
+            identifier: s.identifier.clone(),
+            url: redact_url(&s.url),
+            result,
+        });
     }
     UpdateReport { outcomes }
 }
 
 fn report(s: &Subscription, result: &Result<Updated>) {
     match result {
-        Ok(Updated::Unchanged) => tracing::debug!("'{}': unchanged", s.identifier),
+        Ok(Updated::Unchanged { .. }) => tracing::debug!("'{}': unchanged", s.identifier),
         Ok(Updated::Imported {
             version,
             new_images,

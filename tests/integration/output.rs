@@ -82,3 +82,32 @@ fn every_listing_matches_its_snapshot() {
     let id = value[0]["identifier"].as_str().unwrap().to_string();
     snapshot(&site, "endorser-show", &["endorser", "show", &id]);
 }
+
+#[test]
+fn image_list_long_says_each_state_in_words() {
+    let site = populated();
+    let run = site.run(&["image", "list", "-l"]);
+    let text = normalize(&site, &run.success().stdout);
+    assert_snapshot("output/image-list-long.txt", &text);
+    assert!(text.contains("  cached  "), "{text}");
+    assert!(text.contains("  available  "), "{text}");
+    // Selected but not downloaded yet.
+    let b = crate::support::lists::IMAGE_B;
+    site.run(&["image", "subscribe", b]).success();
+    let run = site.run(&["image", "list", "--long"]);
+    assert!(
+        run.success()
+            .stdout
+            .lines()
+            .any(|l| l.starts_with(b) && l.contains("  selected  ")),
+        "{}",
+        run.stdout
+    );
+    // The default lines stay the original's, whatever -l adds.
+    let plain = site.run(&["image", "list"]);
+    assert!(plain
+        .success()
+        .stdout
+        .lines()
+        .all(|l| l.split('\t').count() == 3));
+}

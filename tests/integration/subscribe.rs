@@ -850,3 +850,45 @@ fn a_signer_revoked_after_import_withdraws_the_unchanged_list() {
     f.update().failure(11, &["revoked"]);
     assert_eq!(f.images(), Fixture::image_lines([0, 0]));
 }
+
+#[test]
+fn update_prints_one_line_per_list_and_a_summary() {
+    let f = Fixture::subscribed();
+    let run = f.update();
+    run.success();
+    assert_eq!(
+        run.stdout,
+        format!(
+            "Hit: {LIST_ID} {} (version 1.9)\n1 list(s): 1 unchanged, 0 updated, 0 failed\n",
+            f.url
+        )
+    );
+    f.serve(ListSpec::new("2").signed());
+    let run = f.update();
+    assert!(
+        run.success().stdout.starts_with(&format!(
+            "Get: {LIST_ID} {} updated to version 2, 0 new image(s)\n",
+            f.url
+        )),
+        "{}",
+        run.stdout
+    );
+    f.serve(ListSpec::new("3").json().into_bytes());
+    let run = f.update();
+    run.failure(11, &["not an S/MIME"]);
+    assert!(
+        run.stdout
+            .starts_with(&format!("Err: {LIST_ID} {} refused with code 11: ", f.url))
+            && run
+                .stdout
+                .ends_with("1 list(s): 0 unchanged, 0 updated, 1 failed\n"),
+        "{}",
+        run.stdout
+    );
+    // Quiet in cron when asked; JSON for scripts.
+    assert_eq!(f.run(&["subscribe", "update", "-q"]).stdout, "");
+    let json = f.run(&["subscribe", "update", "-f", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value[0]["result"], "failed");
+    assert_eq!(value[0]["exit_code"], 11);
+}
