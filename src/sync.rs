@@ -25,10 +25,12 @@ impl SyncReport {
     }
 }
 
+/// Progress bars on a terminal unless `show_progress` is false (`-q`).
 pub(crate) fn sync(
     db: &mut Db,
     services: &Services<'_>,
     events: &Dispatcher,
+    show_progress: bool,
 ) -> Result<SyncReport> {
     let subscriptions = db.subscriptions()?;
     let update = subscription::update_all(db, services, events, &subscriptions);
@@ -41,6 +43,7 @@ pub(crate) fn sync(
             check: false,
             download: true,
         },
+        show_progress,
     )?;
     Ok(SyncReport { update, cache })
 }

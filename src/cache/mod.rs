@@ -141,14 +141,16 @@ impl Outcome {
     }
 }
 
-/// Runs the chosen cache steps with the configured directories (`cache`, `sync`).
+/// Runs the chosen cache steps with the configured directories (`cache`, `sync`);
+/// progress bars on a terminal unless `show_progress` is false (`-q`).
 pub fn run(
     db: &Db,
     services: &Services<'_>,
     events: &Dispatcher,
     actions: Actions,
+    show_progress: bool,
 ) -> Result<Outcome> {
-    let reporter = Reporter::new(true);
+    let reporter = Reporter::new(show_progress);
     CacheRun {
         db,
         services,

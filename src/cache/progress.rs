@@ -106,12 +106,15 @@ impl ImageProgress {
 
 impl Progress for ImageProgress {
     fn start(&self, total: u64, already: u64) {
+        // What a resumed download already had is no part of this run's rate and ETA.
         if let Some(bar) = &self.bar {
             bar.set_length(total);
             bar.set_position(already);
+            bar.reset_eta();
         }
         if let Some(bar) = &self.overall {
             bar.inc(already);
+            bar.reset_eta();
         }
         if already > 0 {
             tracing::info!(

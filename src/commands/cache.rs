@@ -34,7 +34,7 @@ pub(super) fn run(
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
     let events = ctx.start_events(&db, true)?;
-    cache::run(&db, &services, &events, actions)?.result()
+    cache::run(&db, &services, &events, actions, !ctx.quiet)?.result()
 }
 
 /// The actions of the flags and of `VMCATCHER_CACHE_ACTION_*=1`, as the original: their

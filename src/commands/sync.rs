@@ -11,5 +11,5 @@ pub(super) fn run(ctx: &Context) -> Result<()> {
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
     let events = ctx.start_events(&db, true)?;
-    crate::sync::sync(&mut db, &services, &events)?.result()
+    crate::sync::sync(&mut db, &services, &events, !ctx.quiet)?.result()
 }

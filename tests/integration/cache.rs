@@ -374,3 +374,47 @@ fn original_action_variables_and_directory_flags() {
     f.run(&["cache", "list", "check"])
         .failure(2, &["takes no other action"]);
 }
+
+/// Runs `args` under a pseudo-terminal (`script`), as an administrator at a shell would.
+fn on_a_terminal(f: &Fixture, args: &[&str]) -> String {
+    let inner = f.env.command(&[]);
+    let program = format!(
+        "{} {}",
+        inner.get_program().to_string_lossy(),
+        args.join(" ")
+    );
+    let mut command = std::process::Command::new("script");
+    command.args(["-qec", &program, "/dev/null"]).env_clear();
+    for (k, v) in inner.get_envs() {
+        if let Some(v) = v {
+            command.env(k, v);
+        }
+    }
+    command.env("TERM", "xterm").current_dir(f.env.root());
+    let out = command.output().expect("script runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn quiet_hides_the_progress_bars_on_a_terminal() {
+    // B's body stalls a moment half way, so the bar is drawn.
+    let f = Fixture::with_routes(
+        Route::ok(A),
+        Route::ok(b_contents()).stall_after(600_000, std::time::Duration::from_millis(700)),
+    );
+    f.run(&["image", "subscribe", IMAGE_B]).success();
+    let shown = on_a_terminal(&f, &["cache"]);
+    assert!(
+        shown.contains("=>") || shown.contains("KiB/"),
+        "no bar drawn:\n{shown}"
+    );
+    f.run(&["image", "unsubscribe", IMAGE_B]).success();
+    f.run(&["cache"]).success();
+    f.run(&["image", "subscribe", IMAGE_B]).success();
+    let quiet = on_a_terminal(&f, &["-q", "cache"]);
+    assert!(
+        !quiet.contains("=>") && !quiet.contains("KiB/"),
+        "bars with -q:\n{quiet}"
+    );
+    assert!(f.dir("endorsed").join(IMAGE_B).is_file());
+}
