@@ -5,7 +5,7 @@ use clap::{CommandFactory, Parser};
 fn main() -> ExitCode {
     // `COMPLETE=bash vmcatcher …`: the shell asking for completions (see completions/).
     clap_complete::CompleteEnv::with_factory(vmcatcher::cli::Cli::command).complete();
-    let cli = match vmcatcher::cli::Cli::try_parse() {
+    let cli = match vmcatcher::cli::Cli::try_parse_from(help_as_flag(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -23,4 +23,15 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// `vmcatcher help <command>…` as git and dnf have it: the same as `<command>… --help`.
+/// (clap's own help subcommand stays off: it would add `help` pages to the man pages.)
+fn help_as_flag(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let mut args: Vec<_> = args.collect();
+    if args.get(1).is_some_and(|a| a == "help") {
+        args.remove(1);
+        args.push("--help".into());
+    }
+    args
 }

@@ -151,7 +151,7 @@ and exits with the code of the first that failed."
     )]
     Verify {
         /// A file, or an https, http or file URL
-        #[arg(value_name = "FILE|URL")]
+        #[arg(value_name = "FILE|URL", add = clap_complete::ArgValueCompleter::new(clap_complete::PathCompleter::file()))]
         source: String,
 
         /// Which certificates may authenticate an https server

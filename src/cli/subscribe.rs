@@ -107,7 +107,7 @@ pub struct SubscriptionSettings {
     pub username: Option<String>,
 
     /// File holding the HTTP basic-auth password ('-' for standard input)
-    #[arg(long, value_name = "FILE", requires = "username")]
+    #[arg(long, value_name = "FILE", requires = "username", add = clap_complete::ArgValueCompleter::new(clap_complete::PathCompleter::file()))]
     pub password_file: Option<PathBuf>,
 }
 

@@ -105,3 +105,20 @@ fn message_format_is_refused_where_it_makes_no_sense() {
     env.run(&["endorser", "list", "-f", "message"])
         .failure(2, &["only for 'subscribe show'"]);
 }
+
+#[test]
+fn help_command_is_the_help_flag() {
+    let env = TestEnv::new();
+    for (words, flag) in [
+        (&["help"][..], &["--help"][..]),
+        (
+            &["help", "subscribe", "update"],
+            &["subscribe", "update", "--help"],
+        ),
+    ] {
+        let via_command = env.run(words);
+        via_command.success();
+        assert_eq!(via_command.stdout, env.run(flag).stdout);
+        assert!(via_command.stdout.contains("Usage: vmcatcher"));
+    }
+}

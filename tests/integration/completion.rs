@@ -36,22 +36,28 @@ fn script(name: &str) -> String {
 
 /// Completes the last (empty) word of `line` in bash with the committed script.
 fn bash(env: &TestEnv, words: &[&str]) -> Vec<String> {
+    bash_word(env, words, "")
+}
+
+/// Completes `current` after `words` in bash, in the test's directory.
+fn bash_word(env: &TestEnv, words: &[&str], current: &str) -> Vec<String> {
     let mut all: Vec<String> = words.iter().map(|w| format!("{w:?}")).collect();
-    all.push("\"\"".into());
+    all.push(format!("{current:?}"));
     let program = format!(
-        "source {}\nCOMP_WORDS=({})\nCOMP_CWORD={}\nCOMP_TYPE=9\n_clap_complete_vmcatcher vmcatcher \"\" {:?}\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        "source {}\nCOMP_WORDS=({})\nCOMP_CWORD={}\nCOMP_TYPE=9\n_clap_complete_vmcatcher vmcatcher {:?} {:?}\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
         script("vmcatcher.bash"),
         all.join(" "),
         words.len(),
+        current,
         words.last().unwrap()
     );
-    let mut cmd: Command = env.command(&[]);
+    let cmd: Command = env.command(&[]);
     let mut bash = Command::new("bash");
     bash.arg("-c")
         .arg(program)
         .env_clear()
-        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))));
-    let _ = &mut cmd;
+        .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .current_dir(env.root());
     let out = bash.output().expect("bash");
     // Options are offered too; the values are what this test is about.
     String::from_utf8_lossy(&out.stdout)
@@ -123,4 +129,53 @@ fn completion_is_silent_without_a_database() {
         Vec::<String>::new()
     );
     assert!(!Path::new("/nonexistent/dir").exists());
+}
+
+#[test]
+fn completion_reads_the_database_named_on_the_line() {
+    let (mut env, _server) = populated();
+    let db = env.db_path().display().to_string();
+    // The environment points elsewhere; the -d on the line wins, as it will when it runs.
+    env.set("VMCATCHER_RDBMS", "/nonexistent/other.db");
+    assert_eq!(
+        bash(&env, &["vmcatcher", "-d", &db, "image", "subscribe"]),
+        vec![IMAGE_A.to_string(), IMAGE_B.to_string()]
+    );
+    assert_eq!(
+        bash(
+            &env,
+            &["vmcatcher", &format!("--database={db}"), "image", "show"]
+        ),
+        vec![IMAGE_A.to_string(), IMAGE_B.to_string()]
+    );
+    assert!(bash(&env, &["vmcatcher", "image", "subscribe"]).is_empty());
+}
+
+#[test]
+fn file_arguments_complete_file_paths() {
+    let (env, _server) = populated();
+    env.write("lists/site.smime", "x");
+    env.write("secret.pw", "x");
+    let verify = bash_word(&env, &["vmcatcher", "verify"], "lists/");
+    assert!(
+        verify.iter().any(|c| c.ends_with("lists/site.smime")),
+        "{verify:?}"
+    );
+    let password = bash_word(
+        &env,
+        &[
+            "vmcatcher",
+            "subscribe",
+            "add",
+            "file:///l",
+            "--username",
+            "u",
+            "--password-file",
+        ],
+        "sec",
+    );
+    assert!(
+        password.iter().any(|c| c.ends_with("secret.pw")),
+        "{password:?}"
+    );
 }
