@@ -132,7 +132,7 @@ pub struct FetchOptions {
     /// always may: their URL is the administrator's own choice.
     pub file_images: bool,
     /// Proxies to use. The default is none; production builds it with
-    /// [`ProxyConfig::from_env`], tests pass their own so they never depend on the machine.
+    /// [`ProxyConfig::from_lookup`] on the captured environment, tests pass their own so they never depend on the machine.
     pub proxy: ProxyConfig,
 }
 

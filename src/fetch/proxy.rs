@@ -6,7 +6,6 @@
 //! (`no_proxy=a,`) bypasses it for every host. We decide here and hand attohttpc a
 //! settings object with just the one proxy to use.
 
-use std::env;
 use std::fmt;
 
 use url::Url;
@@ -43,16 +42,10 @@ impl ProxyConfig {
         ProxyConfig::default()
     }
 
-    /// Read `http_proxy`, `https_proxy` (or `HTTPS_PROXY`), `all_proxy` and `no_proxy`
-    /// (or `NO_PROXY`) from the process environment.
-    ///
-    /// Upper-case `HTTP_PROXY` is ignored as curl does, because CGI-style environments
-    /// let a client set it ("httpoxy").
-    pub fn from_env() -> Self {
-        Self::from_lookup(|name| env::var(name).ok())
-    }
-
-    /// As [`ProxyConfig::from_env`], with an injectable lookup for tests.
+    /// Reads `http_proxy`, `https_proxy` (or `HTTPS_PROXY`), `all_proxy` and `no_proxy`
+    /// (or `NO_PROXY`) through `lookup` (the captured environment). Upper-case `HTTP_PROXY`
+    /// is ignored as curl does, because CGI-style environments let a client set it
+    /// ("httpoxy").
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
         let get = |names: &[&str]| {
             names
