@@ -42,5 +42,9 @@ pub(crate) fn sync(
             download: true,
         },
     )?;
-    Ok(SyncReport { update, cache })
+    let report = SyncReport { update, cache };
+    if report.result().is_ok() {
+        db.set_state(crate::db::LAST_SYNC, &crate::db::now_text())?;
+    }
+    Ok(report)
 }
