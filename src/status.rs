@@ -351,8 +351,8 @@ fn cache_status(db: &Db, config: &Config) -> Result<CacheStatus> {
             pending += 1;
             continue;
         };
-        if !hashes.contains_key(&c.list_id) {
-            hashes.insert(c.list_id, db.stored_list(c.list_id)?.raw_sha512);
+        if let std::collections::hash_map::Entry::Vacant(slot) = hashes.entry(c.list_id) {
+            slot.insert(db.stored_list(c.list_id)?.raw_sha512);
         }
         let same_list =
             tries.get("msgHash").and_then(serde_json::Value::as_str) == Some(&hashes[&c.list_id]);

@@ -74,8 +74,9 @@ pub(crate) fn status_lines(s: &Status) -> String {
     out
 }
 
+/// One item; a control character from a value (a version, a DN) is escaped as everywhere.
 fn line(out: &mut String, level: Level, text: &str) {
-    let _ = writeln!(out, "{:<4} {text}", level.word());
+    let _ = writeln!(out, "{:<4} {}", level.word(), super::field(text));
 }
 
 fn duration(seconds: i64) -> String {
