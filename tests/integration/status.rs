@@ -226,3 +226,44 @@ fn warn_expiry_has_a_range() {
     env.run(&["config", "show"])
         .failure(1, &["status.warn_expiry", "0 to 315360000"]);
 }
+
+#[test]
+fn images_given_up_warn_and_a_failed_sync_is_not_recorded() {
+    let mut f = Site::with_routes(
+        crate::support::http::Route::status(404, "gone"),
+        crate::support::http::Route::ok(crate::support::site::b_contents()),
+    );
+    let config = f.env.write(
+        "tries.toml",
+        "[events]\nhook_dirs = []\n[cache]\nmax_tries = 1\n",
+    );
+    f.env.set("VMCATCHER_CONFIG", &config);
+    f.run(&["image", "subscribe", IMAGE_A, IMAGE_B]).success();
+    f.run(&["sync"]).failure(1, &[]);
+    let json: serde_json::Value =
+        serde_json::from_str(&f.run(&["status", "-f", "json"]).stdout).unwrap();
+    assert_eq!(json["cache"]["cached"], 1, "{json}");
+    assert_eq!(json["cache"]["given_up"], 1, "{json}");
+    assert_eq!(json["cache"]["pending"], 0, "{json}");
+    assert!(json["last_sync"]["at"].is_null(), "{json}");
+    let (code, out) = nagios(&f);
+    assert_eq!(code, 1, "{out}");
+    assert_one_plugin_line(&out, "WARNING");
+    assert!(out.contains("1 images given up"), "{out}");
+    assert!(out.contains("given_up_images=1;;;"), "{out}");
+}
+
+#[test]
+fn nagios_is_critical_when_deliveries_failed() {
+    let mut f = synced();
+    let config = f
+        .env
+        .write("tries.toml", "[events]\nhook_dirs = []\nmax_tries = 1\n");
+    f.env.set("VMCATCHER_CONFIG", &config);
+    f.run(&["image", "unsubscribe", IMAGE_A]).success();
+    f.run(&["cache", "-x", "false"]);
+    let (code, out) = nagios(&f);
+    assert_eq!(code, 2, "{out}");
+    assert_one_plugin_line(&out, "CRITICAL");
+    assert!(out.contains("event deliveries failed"), "{out}");
+}
