@@ -168,6 +168,7 @@ const SECTIONS: &[Section] = &[
             ("1", "Failure; for cache and sync also: an image failed (after trying all the others)."),
             ("2", "Usage error."),
             ("10, 11, 12, 13, 17, 31, 33, 34, 38", "subscribe update, subscribe add, verify and sync: the image list rule that failed last (fetch, signature/chain/CRL/namespace, signer is not hv:dn/hv:ca, signer not authorised, lower version, identifier changed, created in the future, expired, not an image list)."),
+            ("0, 1, 2, 3 (status --nagios)", "The one exception: the Nagios plugin convention, 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (the database cannot be read); see vmcatcher-status(1)."),
         ],
     ),
     (

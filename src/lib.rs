@@ -20,6 +20,7 @@ mod lock;
 mod logging;
 mod output;
 mod services;
+mod status;
 pub mod subscription;
 mod sync;
 pub mod trust;

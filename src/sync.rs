@@ -45,5 +45,9 @@ pub(crate) fn sync(
         },
         show_progress,
     )?;
-    Ok(SyncReport { update, cache })
+    let report = SyncReport { update, cache };
+    if report.result().is_ok() {
+        db.set_state(crate::db::LAST_SYNC, &crate::db::now_text())?;
+    }
+    Ok(report)
 }

@@ -99,6 +99,23 @@ impl CacheIndex {
         }
     }
 
+    /// Reads `<dir>/cache.index` without changing anything: a missing file is an empty
+    /// index, an unusable one an error (`load` would move it aside). For `status`.
+    pub fn peek(dir: &Path) -> Result<CacheIndex, String> {
+        let path = dir.join(INDEX_FILE);
+        let entries = match read_plain(&path) {
+            Ok(Some(bytes)) => parse(&bytes),
+            Ok(None) => Err("not a regular file".into()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+            Err(e) => Err(e.to_string()),
+        }
+        .map_err(|reason| format!("cache index {}: {reason}", path.display()))?;
+        Ok(CacheIndex {
+            dir: dir.to_owned(),
+            entries,
+        })
+    }
+
     /// Writes the index atomically: a new `<dir>/.cache.index.tmp-<pid>-<random>` created
     /// with `O_EXCL` (so nothing planted at a guessable name is ever followed or
     /// truncated), `fsync`, rename over `cache.index`, `fsync` of the directory. A crash

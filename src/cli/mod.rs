@@ -115,6 +115,8 @@ pub enum Format {
     Message,
     /// The stored raw signed message, byte for byte (subscribe show only)
     Smime,
+    /// The Prometheus text exposition format (status only)
+    Prometheus,
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,6 +159,24 @@ and exits with the code of the first that failed."
         /// Which certificates may authenticate an https server
         #[arg(long, value_enum, default_value_t = TlsAnchorsArg::Both, value_name = "ANCHORS")]
         tls_anchors: TlsAnchorsArg,
+    },
+
+    /// Is everything current? Lists, CRLs, cache, events and the last sync, read only
+    #[command(
+        after_help = "Each line starts with OK, WARN or CRIT. -f json gives the same as a record,
+-f prometheus the Prometheus text format (for the node exporter's textfile collector).
+
+--nagios prints one Nagios plugin line and exits 0 OK, 1 WARNING, 2 CRITICAL or
+3 UNKNOWN (the database cannot be read). CRITICAL: a list withdrawn, a CRL missing or
+expired for longer than trust.crl_grace, failed event deliveries, or no successful sync
+for 48 h. WARNING: a list expiring within status.warn_expiry, a CRL expiring within
+24 h (or missing or expired within its grace), pending event deliveries, images given
+up after cache.max_tries, or no successful sync recorded."
+    )]
+    Status {
+        /// Print one Nagios plugin line and exit with its code (0, 1, 2, 3)
+        #[arg(long)]
+        nagios: bool,
     },
 
     /// The event journal: deliveries to handlers, and retrying them

@@ -5,6 +5,7 @@ mod config;
 mod endorser;
 mod events;
 mod image;
+mod status;
 mod subscribe;
 mod sync;
 mod verify;
@@ -105,6 +106,9 @@ impl Context {
     pub(crate) fn record_format(&self) -> Result<Format> {
         match self.format {
             Format::Lines | Format::Json => Ok(self.format),
+            Format::Prometheus => Err(Error::Usage(
+                "format 'prometheus' is only for 'status'; use lines or json here".to_string(),
+            )),
             other => Err(Error::Usage(format!(
                 "format '{}' is only for 'subscribe show'; use lines or json here",
                 format_name(other)
@@ -119,6 +123,7 @@ pub(crate) fn format_name(format: Format) -> &'static str {
         Format::Json => "json",
         Format::Message => "message",
         Format::Smime => "smime",
+        Format::Prometheus => "prometheus",
     }
 }
 
@@ -140,6 +145,7 @@ pub(crate) fn dispatch(cli: Cli, config: Config, env: &Environment) -> Result<()
         Command::Image(cmd) => image::run(&ctx, cmd),
         Command::Cache(args) => cache::run(&ctx, &args.actions, &args.retry, env),
         Command::Sync(_) => sync::run(&ctx),
+        Command::Status { nagios } => status::run(&ctx, nagios),
         Command::Events(cmd) => events::run(&ctx, cmd),
         Command::Hooks(cmd) => events::hooks(&ctx, cmd),
         Command::Verify {

@@ -119,12 +119,16 @@ fn list(ctx: &Context) -> Result<()> {
 }
 
 fn show(ctx: &Context, references: &[String]) -> Result<()> {
+    if ctx.format == Format::Prometheus {
+        ctx.record_format()?;
+    }
     let db = ctx.read_db()?;
     let subscriptions = db.find_subscriptions(references)?;
     let views = db.subscription_views(&subscriptions)?;
     match ctx.format {
         Format::Lines => output::write(views.iter().map(subscription_lines).collect::<String>()),
         Format::Json => output::json(&SubscriptionJson::all(&views)),
+        Format::Prometheus => unreachable!("refused above"),
         Format::Smime => {
             for s in &subscriptions {
                 let list = db

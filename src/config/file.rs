@@ -26,6 +26,14 @@ pub(super) struct FileConfig {
     pub(super) log: FileLog,
     #[serde(default)]
     pub(super) trust: FileTrust,
+    #[serde(default)]
+    pub(super) status: FileStatus,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileStatus {
+    pub(super) warn_expiry: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -104,6 +104,12 @@ pub struct TrustConfig {
 }
 
 #[derive(Debug, Clone)]
+pub struct StatusConfig {
+    /// Seconds before a list expires from which `vmcatcher status` warns.
+    pub warn_expiry: Setting<u64>,
+}
+
+#[derive(Debug, Clone)]
 pub struct LogConfig {
     pub level: Setting<String>,
     pub format: Setting<String>,
@@ -121,6 +127,7 @@ pub struct Config {
     pub events: EventsConfig,
     pub log: LogConfig,
     pub trust: TrustConfig,
+    pub status: StatusConfig,
     /// `VMCATCHER_LOG_CONF` was set: a Python logging file we cannot honour.
     pub legacy_log_conf: Option<String>,
 }
@@ -366,6 +373,17 @@ impl Config {
         };
         in_range(&trust.crl_grace, "trust.crl_grace", 0, 30 * DAY, "seconds")?;
 
+        let status = StatusConfig {
+            warn_expiry: layers.pick(None, None, file.status.warn_expiry, || Ok(3 * DAY))?,
+        };
+        in_range(
+            &status.warn_expiry,
+            "status.warn_expiry",
+            0,
+            3650 * DAY,
+            "seconds",
+        )?;
+
         let log = LogConfig {
             level: layers.pick(None, None, file.log.level.clone(), || Ok("info".into()))?,
             format: layers.pick(
@@ -388,6 +406,7 @@ impl Config {
             events,
             log,
             trust,
+            status,
             legacy_log_conf: env.get("VMCATCHER_LOG_CONF").map(str::to_string),
         })
     }

@@ -103,6 +103,7 @@ impl Config {
             entry("log.level", &self.log.level, text),
             entry("log.format", &self.log.format, text),
             entry("trust.crl_grace", &self.trust.crl_grace, num),
+            entry("status.warn_expiry", &self.status.warn_expiry, num),
         ]
     }
 }

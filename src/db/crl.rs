@@ -24,6 +24,19 @@ impl Db {
         })
     }
 
+    /// Every recorded CRL problem: the CA and since when (read only, for `status`).
+    pub fn crl_problems(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT ca, first_seen FROM crl_problem")
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))
+    }
+
     /// Forgets the problems of the CAs whose CRL is current again.
     pub fn clear_crl_problems(&mut self, is_current: impl Fn(&str) -> bool) -> Result<()> {
         let known: Vec<String> = {

@@ -6,6 +6,7 @@ mod endorsers;
 mod images;
 pub mod journal;
 mod schema;
+mod state;
 mod subscriptions;
 
 use std::fs;
@@ -21,6 +22,7 @@ pub use endorsers::{Credential, Endorser};
 pub(crate) use images::import_list;
 pub use images::{CacheCandidate, ImageDetail, ImageRecord, ImageState, ListToStore, NewImage};
 pub use schema::LATEST_VERSION;
+pub use state::LAST_SYNC;
 pub(crate) use subscriptions::{insert_subscription, link_in, subscription_in};
 pub use subscriptions::{
     Link, ListMessage, NewImages, NewSubscription, StoredList, Subscription, SubscriptionChanges,

@@ -180,8 +180,17 @@ CREATE TABLE crl_problem (
 );
 ";
 
+/// Version 4: small facts about past runs, such as when the last `sync` succeeded, for
+/// `vmcatcher status`.
+const V4: &str = r"
+CREATE TABLE state (
+    key             TEXT PRIMARY KEY,
+    value           TEXT NOT NULL
+);
+";
+
 /// Migrations in order; the database's `user_version` is how many have run.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this binary writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -24,6 +24,7 @@ mod plugins;
 mod quickstart;
 mod safety;
 mod service;
+mod status;
 mod subscribe;
 mod transfer;
 mod trust;
