@@ -29,11 +29,13 @@ pub(super) fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
         SubscribeCommand::Accept {
             subscription,
             images,
-        } => choose(ctx, &subscription, &images, false),
+            not_yet_listed,
+        } => choose(ctx, &subscription, &images, false, not_yet_listed),
         SubscribeCommand::Refuse {
             subscription,
             images,
-        } => choose(ctx, &subscription, &images, true),
+            not_yet_listed,
+        } => choose(ctx, &subscription, &images, true, not_yet_listed),
         SubscribeCommand::Delete { subscriptions } => delete(ctx, &subscriptions),
     }
 }
@@ -208,18 +210,63 @@ fn set(
     Ok(())
 }
 
-fn choose(ctx: &Context, reference: &str, images: &[String], refuse: bool) -> Result<()> {
+fn choose(
+    ctx: &Context,
+    reference: &str,
+    images: &[String],
+    refuse: bool,
+    not_yet_listed: bool,
+) -> Result<()> {
     let mut db = ctx.open_db()?;
     let s = db.find_subscription(reference)?;
-    for image in images {
-        crate::imagelist::check_safe_identifier(image).map_err(|why| {
-            Error::Failed(format!("image identifier '{image}' is not usable: {why}"))
-        })?;
-    }
-    db.set_refused(s.id, images, refuse)?;
-    let verb = if refuse { "refused" } else { "accepted" };
-    tracing::info!("{verb} {} image(s) for '{}'", images.len(), s.identifier);
+    let known = db.subscription_image_ids(s.id)?;
+    let verb = if refuse { "refuse" } else { "accept" };
+    let chosen = images
+        .iter()
+        .map(|image| resolve_image(&known, &s.identifier, image, verb, not_yet_listed))
+        .collect::<Result<Vec<_>>>()?;
+    db.set_refused(s.id, &chosen, refuse)?;
+    let done = if refuse { "refused" } else { "accepted" };
+    tracing::info!("{done} {} image(s) for '{}'", chosen.len(), s.identifier);
     Ok(())
+}
+
+/// `<IMAGE>` of `subscribe accept|refuse`: an image the subscription knows, exactly or by
+/// unique prefix; an identifier it does not know yet only in full with `--not-yet-listed`.
+fn resolve_image(
+    known: &[String],
+    subscription: &str,
+    image: &str,
+    verb: &str,
+    not_yet_listed: bool,
+) -> Result<String> {
+    if known.iter().any(|k| k == image) {
+        return Ok(image.to_string());
+    }
+    let matches: Vec<&String> = known
+        .iter()
+        .filter(|k| !image.is_empty() && k.starts_with(image))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] if not_yet_listed => {
+            crate::imagelist::check_safe_identifier(image).map_err(|why| {
+                Error::Failed(format!("image identifier '{image}' is not usable: {why}"))
+            })?;
+            Ok(image.to_string())
+        }
+        [] => Err(Error::NotFound(format!(
+            "no image of subscription '{subscription}' matches '{image}':              'vmcatcher image list --subscription {subscription}' shows them; to {verb} an              image a later list will bring, give its full identifier with --not-yet-listed"
+        ))),
+        many => Err(Error::Conflict(format!(
+            "'{image}' matches {} images of '{subscription}' ({}): give more of the identifier",
+            many.len(),
+            many.iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 fn delete(ctx: &Context, references: &[String]) -> Result<()> {

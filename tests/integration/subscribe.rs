@@ -688,7 +688,10 @@ fn accept_refuse_and_new_image_policies() {
     let d = "dddddddd-0000-0000-0000-000000000004";
     f.run(&["subscribe", "set", LIST_ID, "--new-images", "refuse"])
         .success();
-    f.run(&["subscribe", "accept", LIST_ID, c]).success();
+    f.run(&["subscribe", "accept", LIST_ID, c])
+        .failure(1, &[c, "--not-yet-listed"]);
+    f.run(&["subscribe", "accept", LIST_ID, c, "--not-yet-listed"])
+        .success();
     let mut spec = ListSpec::new("2");
     spec.images.push(image(c, b"c", "http://127.0.0.1:9/c"));
     spec.images.push(image(d, b"d", "http://127.0.0.1:9/d"));
@@ -703,8 +706,65 @@ fn accept_refuse_and_new_image_policies() {
     // Refusing an image that is listed removes it from the listing and the cache choice.
     f.run(&["subscribe", "refuse", LIST_ID, IMAGE_B]).success();
     assert!(!f.images().contains(IMAGE_B));
-    f.run(&["subscribe", "accept", LIST_ID, "../x"])
+    f.run(&["subscribe", "accept", LIST_ID, "../x", "--not-yet-listed"])
         .failure(1, &["not usable"]);
+}
+
+#[test]
+fn accept_and_refuse_take_a_unique_prefix_and_refuse_unknown_ids() {
+    let f = Fixture::subscribed();
+    let count = |id: &str| {
+        let conn = rusqlite::Connection::open(f.env.db_path()).unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM image WHERE identifier = ?1",
+            [id],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+    };
+    // A prefix that matches nothing stores nothing.
+    f.run(&["subscribe", "refuse", LIST_ID, "bbbb2222-0000"])
+        .failure(
+            1,
+            &[
+                "no image of subscription",
+                "'bbbb2222-0000'",
+                "--not-yet-listed",
+            ],
+        );
+    assert_eq!(count("bbbb2222-0000"), 0, "no phantom row");
+    // A unique prefix names the image.
+    f.run(&["subscribe", "refuse", LIST_ID, "bbbb"]).success();
+    assert!(!f.images().contains(IMAGE_B));
+    // Refused images are still known: accept finds them by prefix too.
+    f.run(&["subscribe", "accept", LIST_ID, "bbbb"]).success();
+    assert!(f.images().contains(IMAGE_B));
+    f.run(&["subscribe", "refuse", LIST_ID, "a", "b"]).success();
+    f.run(&[
+        "subscribe",
+        "accept",
+        LIST_ID,
+        "aaaaaaaa-0000",
+        "bbbbbbbb-0000",
+    ])
+    .success();
+    assert_eq!(f.images(), Fixture::image_lines([2, 2]));
+    // An ambiguous prefix names the candidates.
+    f.run(&[
+        "subscribe",
+        "accept",
+        LIST_ID,
+        "aaaaaaaa-9",
+        "--not-yet-listed",
+    ])
+    .success();
+    f.run(&["subscribe", "refuse", LIST_ID, "aaaa"])
+        .failure(1, &["'aaaa' matches 2 images", IMAGE_A]);
+    // Pre-refusing an id a later list will bring needs the confirmation.
+    let e = "eeeeeeee-0000-0000-0000-000000000005";
+    f.run(&["subscribe", "refuse", LIST_ID, e, "--not-yet-listed"])
+        .success();
+    assert_eq!(count(e), 1);
 }
 
 #[test]
