@@ -5,7 +5,7 @@ use super::Context;
 use crate::cli::{Format, SubscribeCommand, SubscriptionSettings};
 use crate::db::{NewImages, SubscriptionChanges};
 use crate::error::{Error, Result};
-use crate::fetch::{redact_url, TlsAnchors, UrlFetcher};
+use crate::fetch::{check_url, redact_url, TlsAnchors, UrlFetcher};
 use crate::output::{self, subscription_lines, SubscriptionJson};
 use crate::subscription::{self, AddRequest};
 use crate::trust::verify;
@@ -189,6 +189,20 @@ fn set(
     url: Option<String>,
     clear_credentials: bool,
 ) -> Result<()> {
+    let nothing = settings.new_images.is_none()
+        && settings.tls_anchors.is_none()
+        && settings.username.is_none()
+        && url.is_none()
+        && !clear_credentials;
+    if nothing {
+        return Err(Error::Usage(format!(
+            "'subscribe set {reference}' has nothing to change: give --url, --new-images, \
+             --tls-anchors, --username with --password-file, or --clear-credentials"
+        )));
+    }
+    if let Some(url) = &url {
+        check_url(url).map_err(|e| Error::Usage(format!("--url: {e}")))?;
+    }
     let password = settings.password()?;
     let mut db = ctx.open_db()?;
     let s = db.find_subscription(reference)?;

@@ -56,6 +56,11 @@ pub(crate) fn parse(url: &str) -> Result<(Url, Scheme), FetchError> {
     Ok((parsed, scheme))
 }
 
+/// Checks that `url` is an absolute URL this tool can fetch (http, https or file).
+pub fn check_url(url: &str) -> Result<(), FetchError> {
+    parse(url).map(|_| ())
+}
+
 /// The scheme of an already parsed URL (also used for redirect targets).
 pub(crate) fn classify(url: &Url) -> Result<Scheme, FetchError> {
     match url.scheme() {

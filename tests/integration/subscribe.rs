@@ -910,3 +910,27 @@ fn a_signer_revoked_after_import_withdraws_the_unchanged_list() {
     f.update().failure(11, &["revoked"]);
     assert_eq!(f.images(), Fixture::image_lines([0, 0]));
 }
+
+#[test]
+fn set_needs_something_to_change_and_an_absolute_url() {
+    let f = Fixture::subscribed();
+    f.run(&["subscribe", "set", LIST_ID])
+        .failure(2, &["nothing to change", "--url"]);
+    for bad in ["lists.example/list", "/srv/list.smime", "ftp://host/list"] {
+        let run = f.run(&["subscribe", "set", LIST_ID, "--url", bad]);
+        run.failure(2, &["--url", bad]);
+        assert_eq!(run.stderr.lines().count(), 1, "one line:\n{}", run.stderr);
+    }
+    let show = f.run(&["subscribe", "show", LIST_ID]);
+    assert!(show
+        .stdout
+        .contains(&format!("subscription.hv:uri={}\n", f.url)));
+    f.run(&[
+        "subscribe",
+        "set",
+        LIST_ID,
+        "--url",
+        "file:///srv/list.smime",
+    ])
+    .success();
+}
