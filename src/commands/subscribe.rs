@@ -5,7 +5,7 @@ use super::Context;
 use crate::cli::{Format, SubscribeCommand, SubscriptionSettings};
 use crate::db::{NewImages, SubscriptionChanges};
 use crate::error::{Error, Result};
-use crate::fetch::{check_url, redact_url, TlsAnchors, UrlFetcher};
+use crate::fetch::{check_url, path_to_file_url, redact_url, TlsAnchors, UrlFetcher};
 use crate::output::{self, subscription_lines, SubscriptionJson};
 use crate::subscription::{self, AddRequest};
 use crate::trust::verify;
@@ -79,6 +79,15 @@ fn add(
     auto_endorse: bool,
     settings: &SubscriptionSettings,
 ) -> Result<()> {
+    let given = url;
+    let url = &if given.contains("://") {
+        given.to_string()
+    } else {
+        // A plain path, as `verify` takes one: the file URL of its absolute path.
+        let file_url = path_to_file_url(given).map_err(|e| Error::Usage(e.to_string()))?;
+        tracing::info!("'{given}' is a local path: subscribing to {file_url}");
+        file_url
+    };
     let password = settings.password()?;
     let mut db = ctx.create_db()?;
     let fetcher = UrlFetcher;

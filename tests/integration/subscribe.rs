@@ -934,3 +934,33 @@ fn set_needs_something_to_change_and_an_absolute_url() {
     ])
     .success();
 }
+
+#[test]
+fn add_takes_a_plain_path_as_a_file_url() {
+    let env = TestEnv::new();
+    trust_dir(&env, &TrustDirOptions::default());
+    let list = env.write("lists/list.smime", ListSpec::new("1").signed());
+    // Relative to the current directory (the test's temp dir).
+    let run = env.run(&["subscribe", "add", "lists/list.smime", "--auto-endorse"]);
+    run.success();
+    let url = format!("file://{}", list.display());
+    assert!(
+        run.stderr.contains("is a local path") && run.stderr.contains(&url),
+        "{}",
+        run.stderr
+    );
+    let show = env.run(&["subscribe", "show", LIST_ID]);
+    assert!(
+        show.stdout
+            .contains(&format!("subscription.hv:uri={url}\n")),
+        "{}",
+        show.stdout
+    );
+    env.run(&["subscribe", "delete", LIST_ID]).success();
+    env.run(&["subscribe", "add", list.to_str().unwrap(), "--auto-endorse"])
+        .success();
+    let show = env.run(&["subscribe", "show", LIST_ID]);
+    assert!(show
+        .stdout
+        .contains(&format!("subscription.hv:uri={url}\n")));
+}
