@@ -5,7 +5,9 @@ use super::Context;
 use crate::cli::{Format, SubscribeCommand, SubscriptionSettings};
 use crate::db::{NewImages, SubscriptionChanges};
 use crate::error::{Error, Result};
-use crate::fetch::{check_url, path_to_file_url, redact_url, TlsAnchors, UrlFetcher};
+use crate::fetch::{
+    check_url, path_to_file_url, plain_http_credentials, redact_url, TlsAnchors, UrlFetcher,
+};
 use crate::output::{self, subscription_lines, SubscriptionJson};
 use crate::subscription::{self, AddRequest};
 use crate::trust::verify;
@@ -229,6 +231,14 @@ fn set(
         changes.password = Some(password);
     }
     db.update_subscription(s.id, &changes)?;
+    let url = changes.url.as_deref().unwrap_or(&s.url);
+    let username = changes.username.clone().unwrap_or(s.username.clone());
+    let plain_http = url
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("http://"));
+    if username.is_some() && plain_http {
+        tracing::warn!("{}", plain_http_credentials(&redact_url(url)));
+    }
     tracing::info!("updated the settings of '{}'", s.identifier);
     Ok(())
 }

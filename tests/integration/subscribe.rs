@@ -964,3 +964,35 @@ fn add_takes_a_plain_path_as_a_file_url() {
         .stdout
         .contains(&format!("subscription.hv:uri={url}\n")));
 }
+
+#[test]
+fn credentials_over_plain_http_are_warned_about() {
+    let f = Fixture::new();
+    let secret = "pl41n-s3cret";
+    f.server.route(
+        "/list",
+        Route::ok(ListSpec::new("1").signed()).require_basic_auth("site", secret),
+    );
+    let password_file = f.env.write("password", format!("{secret}\n"));
+    let password_file = password_file.to_str().unwrap();
+    let warned = |run: &Run| {
+        run.success();
+        assert!(
+            run.stderr.contains("go over plain http") && run.stderr.contains(&f.url),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains(secret) && !run.stdout.contains(secret));
+    };
+    let credentials = ["--username", "site", "--password-file", password_file];
+    let mut add = vec!["subscribe", "add", &f.url, "--auto-endorse"];
+    add.extend(credentials);
+    warned(&f.run(&add));
+    warned(&f.run(&["subscribe", "update"]));
+    let mut set = vec!["subscribe", "set", LIST_ID];
+    set.extend(credentials);
+    warned(&f.run(&set));
+    let cleared = f.run(&["subscribe", "set", LIST_ID, "--clear-credentials"]);
+    cleared.success();
+    assert!(!cleared.stderr.contains("plain http"), "{}", cleared.stderr);
+}
