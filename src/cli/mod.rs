@@ -234,9 +234,12 @@ pub enum EventsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum HooksCommand {
-    /// Print the handlers events would run, in order, with full paths; then the shadowed
-    /// and disabled ones
-    List,
+    /// Print the handlers events run, in run order, one full path per line
+    List {
+        /// Also the hooks that do not run: shadowed (with the hook that wins) and disabled
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
