@@ -106,7 +106,7 @@ pub fn run(cli: Cli) -> Result<()> {
             cli::Color::Always => Some(true),
             cli::Color::Never => Some(false),
         },
-    });
+    })?;
     if let Some(file) = &config.legacy_log_conf {
         tracing::warn!(
             "VMCATCHER_LOG_CONF={file} is a Python logging file and is ignored: use -v/-q, \

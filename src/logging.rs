@@ -16,8 +16,9 @@ pub(crate) struct LogOptions<'a> {
     pub color: Option<bool>,
 }
 
-/// Installs the global subscriber. Safe to call once per process.
-pub(crate) fn init(options: &LogOptions<'_>) {
+/// Installs the global subscriber. Safe to call once per process. An invalid
+/// `VMCATCHER_LOG` filter is a configuration error (exit 1) rather than silence.
+pub(crate) fn init(options: &LogOptions<'_>) -> crate::Result<()> {
     let base = LOG_LEVELS
         .iter()
         .position(|l| *l == options.level)
@@ -28,10 +29,15 @@ pub(crate) fn init(options: &LogOptions<'_>) {
     } else {
         LOG_LEVELS[(index as usize).min(LOG_LEVELS.len() - 1)]
     };
-    let filter = options
-        .filter
-        .and_then(|f| EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| EnvFilter::new(format!("vmcatcher={level},warn")));
+    let filter = match options.filter.filter(|f| !f.trim().is_empty()) {
+        Some(f) => EnvFilter::try_new(f).map_err(|e| {
+            crate::Error::Config(format!(
+                "VMCATCHER_LOG='{f}' is not a valid filter ({e}): give a level such as \
+                 'debug' or directives such as 'vmcatcher=debug,warn', or unset it"
+            ))
+        })?,
+        None => EnvFilter::new(format!("vmcatcher={level},warn")),
+    };
     let stderr_is_terminal = std::io::stderr().is_terminal();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -49,6 +55,7 @@ pub(crate) fn init(options: &LogOptions<'_>) {
         }
     };
     let _ = result; // already installed (tests calling run twice): keep the first
+    Ok(())
 }
 
 /// The progress bars of this run, if drawn: log lines go above them.

@@ -1,11 +1,11 @@
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 
 fn main() -> ExitCode {
     // `COMPLETE=bash vmcatcher …`: the shell asking for completions (see completions/).
     clap_complete::CompleteEnv::with_factory(vmcatcher::cli::Cli::command).complete();
-    let cli = match vmcatcher::cli::Cli::try_parse_from(help_as_flag(std::env::args_os())) {
+    let cli = match vmcatcher::cli::Cli::try_parse_args(help_as_flag(std::env::args_os())) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };

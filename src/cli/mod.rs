@@ -46,6 +46,26 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// Parses the process's arguments like `Cli::try_parse`, also noting where the output
+    /// format came from (a format only some commands have falls back to `lines` when it
+    /// comes from the environment).
+    ///
+    /// # Errors
+    /// The usage error clap prints, as `try_parse` would.
+    pub fn try_parse_args(
+        args: impl IntoIterator<Item = std::ffi::OsString>,
+    ) -> Result<Cli, clap::Error> {
+        use clap::{CommandFactory, FromArgMatches};
+        let mut command = Cli::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))?;
+        cli.global.format_from_env =
+            matches.value_source("format") == Some(clap::parser::ValueSource::EnvVariable);
+        Ok(cli)
+    }
+}
+
 /// Options accepted before or after any subcommand.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
@@ -89,6 +109,10 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub format: Format,
+
+    /// `--format` came from `VMCATCHER_OUTPUT_FORMAT`, not from the command line.
+    #[arg(skip)]
+    pub format_from_env: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -232,9 +256,12 @@ pub enum EventsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum HooksCommand {
-    /// Print the handlers events would run, in order, with full paths; then the shadowed
-    /// and disabled ones
-    List,
+    /// Print the handlers events run, in run order, one full path per line
+    List {
+        /// Also the hooks that do not run: shadowed (with the hook that wins) and disabled
+        #[arg(long)]
+        all: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -72,16 +72,24 @@ pub enum SubscribeCommand {
     Accept {
         #[arg(value_name = "SUB", add = ArgValueCandidates::new(complete::subscriptions))]
         subscription: String,
+        /// Image identifiers of the subscription, or unique prefixes
         #[arg(required = true, value_name = "IMAGE", add = ArgValueCandidates::new(complete::images))]
         images: Vec<String>,
+        /// Take a full identifier that matches no known image as one a later list will bring
+        #[arg(long)]
+        not_yet_listed: bool,
     },
 
     /// Refuse image identifiers: they are not registered nor announced again
     Refuse {
         #[arg(value_name = "SUB", add = ArgValueCandidates::new(complete::subscriptions))]
         subscription: String,
+        /// Image identifiers of the subscription, or unique prefixes
         #[arg(required = true, value_name = "IMAGE", add = ArgValueCandidates::new(complete::images))]
         images: Vec<String>,
+        /// Take a full identifier that matches no known image as one a later list will bring
+        #[arg(long)]
+        not_yet_listed: bool,
     },
 
     /// Delete subscriptions with their lists and images

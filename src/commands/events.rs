@@ -39,9 +39,10 @@ pub(super) fn run(ctx: &Context, cmd: EventsCommand) -> Result<()> {
     }
 }
 
-/// The handlers in run order (full paths), then the shadowed and disabled hooks.
+/// The handlers in run order (full paths); with `--all` also the shadowed and disabled
+/// hooks (JSON always has every field).
 pub(super) fn hooks(ctx: &Context, cmd: HooksCommand) -> Result<()> {
-    let HooksCommand::List = cmd;
+    let HooksCommand::List { all } = cmd;
     let format = ctx.record_format()?;
     let events = &ctx.config.events;
     let discovery = crate::events::hooks::discover(
@@ -56,6 +57,6 @@ pub(super) fn hooks(ctx: &Context, cmd: HooksCommand) -> Result<()> {
     };
     match format {
         Format::Json => output::json(&view),
-        _ => output::write(view.lines()),
+        _ => output::write(view.lines(all)),
     }
 }

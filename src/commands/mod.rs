@@ -22,6 +22,8 @@ use crate::trust::TrustStore;
 pub(crate) struct Context {
     pub config: Config,
     pub format: Format,
+    /// The format came from `VMCATCHER_OUTPUT_FORMAT` rather than `-f`.
+    pub format_from_env: bool,
     /// The environment captured at start: PATH and the proxies are read from here, never
     /// from the process, so what `config show` and the tests see is what runs.
     pub env: Environment,
@@ -102,10 +104,18 @@ impl Context {
         Ok(events)
     }
 
-    /// Refuses the formats a listing has no use for.
+    /// Refuses the formats a listing has no use for; from `VMCATCHER_OUTPUT_FORMAT`
+    /// (set for `subscribe show` of the original) they fall back to `lines` with a note.
     pub(crate) fn record_format(&self) -> Result<Format> {
         match self.format {
             Format::Lines | Format::Json => Ok(self.format),
+            other if self.format_from_env => {
+                tracing::info!(
+                    "VMCATCHER_OUTPUT_FORMAT={} does not apply to this command: printing lines",
+                    format_name(other)
+                );
+                Ok(Format::Lines)
+            }
             Format::Prometheus => Err(Error::Usage(
                 "format 'prometheus' is only for 'status'; use lines or json here".to_string(),
             )),
@@ -132,6 +142,7 @@ pub(crate) fn dispatch(cli: Cli, config: Config, env: &Environment) -> Result<()
     let ctx = Context {
         config,
         format: cli.global.format,
+        format_from_env: cli.global.format_from_env,
         env: env.clone(),
         quiet: cli.global.quiet > 0,
     };

@@ -5,7 +5,9 @@ use super::Context;
 use crate::cli::{Format, SubscribeCommand, SubscriptionSettings};
 use crate::db::{NewImages, SubscriptionChanges};
 use crate::error::{Error, Result};
-use crate::fetch::{redact_url, TlsAnchors, UrlFetcher};
+use crate::fetch::{
+    check_url, path_to_file_url, plain_http_credentials, redact_url, TlsAnchors, UrlFetcher,
+};
 use crate::output::{self, subscription_lines, SubscriptionJson};
 use crate::subscription::{self, AddRequest};
 use crate::trust::verify;
@@ -29,11 +31,13 @@ pub(super) fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
         SubscribeCommand::Accept {
             subscription,
             images,
-        } => choose(ctx, &subscription, &images, false),
+            not_yet_listed,
+        } => choose(ctx, &subscription, &images, false, not_yet_listed),
         SubscribeCommand::Refuse {
             subscription,
             images,
-        } => choose(ctx, &subscription, &images, true),
+            not_yet_listed,
+        } => choose(ctx, &subscription, &images, true, not_yet_listed),
         SubscribeCommand::Delete { subscriptions } => delete(ctx, &subscriptions),
     }
 }
@@ -77,6 +81,15 @@ fn add(
     auto_endorse: bool,
     settings: &SubscriptionSettings,
 ) -> Result<()> {
+    let given = url;
+    let url = &if given.contains("://") {
+        given.to_string()
+    } else {
+        // A plain path, as `verify` takes one: the file URL of its absolute path.
+        let file_url = path_to_file_url(given).map_err(|e| Error::Usage(e.to_string()))?;
+        tracing::info!("'{given}' is a local path: subscribing to {file_url}");
+        file_url
+    };
     let password = settings.password()?;
     let mut db = ctx.create_db()?;
     let fetcher = UrlFetcher;
@@ -197,6 +210,20 @@ fn set(
     url: Option<String>,
     clear_credentials: bool,
 ) -> Result<()> {
+    let nothing = settings.new_images.is_none()
+        && settings.tls_anchors.is_none()
+        && settings.username.is_none()
+        && url.is_none()
+        && !clear_credentials;
+    if nothing {
+        return Err(Error::Usage(format!(
+            "'subscribe set {reference}' has nothing to change: give --url, --new-images, \
+             --tls-anchors, --username with --password-file, or --clear-credentials"
+        )));
+    }
+    if let Some(url) = &url {
+        check_url(url).map_err(|e| Error::Usage(format!("--url: {e}")))?;
+    }
     let password = settings.password()?;
     let mut db = ctx.open_db()?;
     let s = db.find_subscription(reference)?;
@@ -214,22 +241,75 @@ fn set(
         changes.password = Some(password);
     }
     db.update_subscription(s.id, &changes)?;
+    let url = changes.url.as_deref().unwrap_or(&s.url);
+    let username = changes.username.clone().unwrap_or(s.username.clone());
+    let plain_http = url
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("http://"));
+    if username.is_some() && plain_http {
+        tracing::warn!("{}", plain_http_credentials(&redact_url(url)));
+    }
     tracing::info!("updated the settings of '{}'", s.identifier);
     Ok(())
 }
 
-fn choose(ctx: &Context, reference: &str, images: &[String], refuse: bool) -> Result<()> {
+fn choose(
+    ctx: &Context,
+    reference: &str,
+    images: &[String],
+    refuse: bool,
+    not_yet_listed: bool,
+) -> Result<()> {
     let mut db = ctx.open_db()?;
     let s = db.find_subscription(reference)?;
-    for image in images {
-        crate::imagelist::check_safe_identifier(image).map_err(|why| {
-            Error::Failed(format!("image identifier '{image}' is not usable: {why}"))
-        })?;
-    }
-    db.set_refused(s.id, images, refuse)?;
-    let verb = if refuse { "refused" } else { "accepted" };
-    tracing::info!("{verb} {} image(s) for '{}'", images.len(), s.identifier);
+    let known = db.subscription_image_ids(s.id)?;
+    let verb = if refuse { "refuse" } else { "accept" };
+    let chosen = images
+        .iter()
+        .map(|image| resolve_image(&known, &s.identifier, image, verb, not_yet_listed))
+        .collect::<Result<Vec<_>>>()?;
+    db.set_refused(s.id, &chosen, refuse)?;
+    let done = if refuse { "refused" } else { "accepted" };
+    tracing::info!("{done} {} image(s) for '{}'", chosen.len(), s.identifier);
     Ok(())
+}
+
+/// `<IMAGE>` of `subscribe accept|refuse`: an image the subscription knows, exactly or by
+/// unique prefix; an identifier it does not know yet only in full with `--not-yet-listed`.
+fn resolve_image(
+    known: &[String],
+    subscription: &str,
+    image: &str,
+    verb: &str,
+    not_yet_listed: bool,
+) -> Result<String> {
+    if known.iter().any(|k| k == image) {
+        return Ok(image.to_string());
+    }
+    let matches: Vec<&String> = known
+        .iter()
+        .filter(|k| !image.is_empty() && k.starts_with(image))
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] if not_yet_listed => {
+            crate::imagelist::check_safe_identifier(image).map_err(|why| {
+                Error::Failed(format!("image identifier '{image}' is not usable: {why}"))
+            })?;
+            Ok(image.to_string())
+        }
+        [] => Err(Error::NotFound(format!(
+            "no image of subscription '{subscription}' matches '{image}':              'vmcatcher image list --subscription {subscription}' shows them; to {verb} an              image a later list will bring, give its full identifier with --not-yet-listed"
+        ))),
+        many => Err(Error::Conflict(format!(
+            "'{image}' matches {} images of '{subscription}' ({}): give more of the identifier",
+            many.len(),
+            many.iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
 }
 
 fn delete(ctx: &Context, references: &[String]) -> Result<()> {

@@ -200,6 +200,19 @@ impl Db {
         })
     }
 
+    /// Every image identifier a subscription knows, refused ones included, in order.
+    pub fn subscription_image_ids(&self, subscription_id: i64) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT identifier FROM image WHERE subscription_id = ?1 ORDER BY identifier")
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([subscription_id], |row| row.get(0))
+            .map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))
+    }
+
     /// Pre-approves (`accept`) or refuses image ids of a subscription, present or future.
     pub fn set_refused(
         &mut self,

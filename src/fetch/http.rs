@@ -147,6 +147,14 @@ pub(crate) fn open_stream(
     })
 }
 
+/// The warning for basic-auth credentials sent over plain http (never the password).
+pub fn plain_http_credentials(url: &str) -> String {
+    format!(
+        "the user name and password for {url} go over plain http, readable by anyone on the \
+         way: use an https URL"
+    )
+}
+
 /// Send a GET, following redirects, and return the first non-redirect 2xx answer.
 fn send(
     start: &Url,
@@ -172,6 +180,9 @@ fn send(
             .as_ref()
             .filter(|_| may_send_credentials(start, &url));
         tracing::debug!(url = %shown, range_from, auth = credentials.is_some(), "GET");
+        if credentials.is_some() && url.scheme() == "http" {
+            tracing::warn!("{}", plain_http_credentials(&shown));
+        }
         let remaining = clock.remaining().ok_or_else(|| clock.error(&shown))?;
         let request = build_request(&url, opts, range_from, credentials)?;
         let request = match clock.covers {

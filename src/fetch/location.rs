@@ -56,6 +56,23 @@ pub(crate) fn parse(url: &str) -> Result<(Url, Scheme), FetchError> {
     Ok((parsed, scheme))
 }
 
+/// Checks that `url` is an absolute URL this tool can fetch (http, https or file).
+pub fn check_url(url: &str) -> Result<(), FetchError> {
+    parse(url).map(|_| ())
+}
+
+/// `file://` URL of a plain path, made absolute from the current directory.
+pub fn path_to_file_url(path: &str) -> Result<String, FetchError> {
+    let bad = |reason: String| FetchError::BadUrl {
+        url: path.to_owned(),
+        reason,
+    };
+    let absolute = std::path::absolute(path).map_err(|e| bad(e.to_string()))?;
+    Url::from_file_path(&absolute)
+        .map(String::from)
+        .map_err(|()| bad("not a local path".into()))
+}
+
 /// The scheme of an already parsed URL (also used for redirect targets).
 pub(crate) fn classify(url: &Url) -> Result<Scheme, FetchError> {
     match url.scheme() {

@@ -31,8 +31,8 @@ pub use body::{is_resumable, truncation, BodyTruncated, ReadTimedOut};
 pub use download::Download;
 pub use error::FetchError;
 pub use file::read_local_file;
-pub use http::may_send_credentials;
-pub use location::redact_url;
+pub use http::{may_send_credentials, plain_http_credentials};
+pub use location::{check_url, path_to_file_url, redact_url};
 pub use options::{
     default_user_agent, FetchOptions, Secret, TlsAnchors, DEFAULT_MIN_RATE,
     DEFAULT_TRANSFER_TIMEOUT,

@@ -12,15 +12,18 @@ pub(crate) struct HooksView<'a> {
 }
 
 impl HooksView<'_> {
-    /// The shell command, every hook by full path in run order, then the shadowed and
-    /// disabled ones with the reason.
-    pub(crate) fn lines(&self) -> String {
+    /// The shell command, every hook by full path in run order; with `all` then the
+    /// shadowed and disabled ones with the reason.
+    pub(crate) fn lines(&self, all: bool) -> String {
         let mut text = String::new();
         if !self.command.is_empty() {
             text.push_str(&format!("/bin/sh -c {}\n", self.command));
         }
         for hook in &self.discovery.run {
             text.push_str(&format!("{}\n", hook.path.display()));
+        }
+        if !all {
+            return text;
         }
         for s in &self.discovery.shadowed {
             text.push_str(&format!(

@@ -122,3 +122,24 @@ fn help_command_is_the_help_flag() {
         assert!(via_command.stdout.contains("Usage: vmcatcher"));
     }
 }
+
+#[test]
+fn smime_from_the_environment_falls_back_to_lines_where_it_makes_no_sense() {
+    let mut env = TestEnv::new();
+    env.create_endorser_in(env.db_path().to_str().unwrap())
+        .success();
+    env.set("VMCATCHER_OUTPUT_FORMAT", "SMIME");
+    let run = env.run(&["endorser", "list"]);
+    run.success();
+    assert!(run.stdout.starts_with("'x'\t"), "lines: {}", run.stdout);
+    assert!(
+        run.stderr.contains("VMCATCHER_OUTPUT_FORMAT=smime") && run.stderr.contains("lines"),
+        "{}",
+        run.stderr
+    );
+    // Given on the command line it stays a usage error, before or after the subcommand.
+    env.run(&["endorser", "list", "-f", "smime"])
+        .failure(2, &["only for 'subscribe show'"]);
+    env.run(&["-f", "smime", "endorser", "list"])
+        .failure(2, &["only for 'subscribe show'"]);
+}

@@ -254,3 +254,19 @@ fn legacy_log_conf_warns_and_goes_on() {
     let quiet = env.run(&["-q", "-q", "config", "show"]);
     assert!(quiet.stderr.is_empty(), "{}", quiet.stderr);
 }
+
+#[test]
+fn an_invalid_log_filter_is_an_error_naming_the_variable() {
+    let mut env = TestEnv::new();
+    env.set("VMCATCHER_LOG", "vmcatcher=loud");
+    let run = env.run(&["config", "show"]);
+    run.failure(1, &["VMCATCHER_LOG='vmcatcher=loud'", "not a valid filter"]);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stdout.is_empty());
+    // A valid one is applied.
+    env.set("VMCATCHER_LOG", "debug");
+    let run = env.run(&["config", "show"]);
+    run.success();
+    env.set("VMCATCHER_LOG", "");
+    env.run(&["config", "show"]).success();
+}

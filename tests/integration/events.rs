@@ -327,7 +327,19 @@ fn hooks_on_path_run_in_name_order_with_the_event_type() {
         ),
     );
 
+    // Exactly the hooks that run, one full path a line.
     let list = f.env.run(&["hooks", "list"]);
+    list.success();
+    assert_eq!(
+        list.stdout,
+        format!(
+            "{a}\n{b}\n",
+            a = f.bin.join("vmcatcher-hook-a").display(),
+            b = f.bin.join("vmcatcher-hook-b").display(),
+        )
+    );
+    // --all adds the ones that do not run, with the reason.
+    let list = f.env.run(&["hooks", "list", "--all"]);
     list.success();
     assert_eq!(
         list.stdout,
@@ -352,6 +364,8 @@ fn hooks_on_path_run_in_name_order_with_the_event_type() {
     );
     f.env.set("VMCATCHER_CONFIG", &config);
     let list = f.env.run(&["hooks", "list"]);
+    assert!(!list.stdout.contains("vmcatcher-hook-b"), "{}", list.stdout);
+    let list = f.env.run(&["hooks", "list", "--all"]);
     assert!(
         list.stdout.contains(&format!(
             "{}\tdisabled\n",
@@ -360,6 +374,10 @@ fn hooks_on_path_run_in_name_order_with_the_event_type() {
         "{}",
         list.stdout
     );
+    let json = f.env.run(&["hooks", "list", "-f", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(value["disabled"][0]["name"], "vmcatcher-hook-b");
+    assert_eq!(value["shadowed"][0]["name"], "vmcatcher-hook-a");
 }
 
 #[test]

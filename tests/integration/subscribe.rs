@@ -688,7 +688,10 @@ fn accept_refuse_and_new_image_policies() {
     let d = "dddddddd-0000-0000-0000-000000000004";
     f.run(&["subscribe", "set", LIST_ID, "--new-images", "refuse"])
         .success();
-    f.run(&["subscribe", "accept", LIST_ID, c]).success();
+    f.run(&["subscribe", "accept", LIST_ID, c])
+        .failure(1, &[c, "--not-yet-listed"]);
+    f.run(&["subscribe", "accept", LIST_ID, c, "--not-yet-listed"])
+        .success();
     let mut spec = ListSpec::new("2");
     spec.images.push(image(c, b"c", "http://127.0.0.1:9/c"));
     spec.images.push(image(d, b"d", "http://127.0.0.1:9/d"));
@@ -703,8 +706,65 @@ fn accept_refuse_and_new_image_policies() {
     // Refusing an image that is listed removes it from the listing and the cache choice.
     f.run(&["subscribe", "refuse", LIST_ID, IMAGE_B]).success();
     assert!(!f.images().contains(IMAGE_B));
-    f.run(&["subscribe", "accept", LIST_ID, "../x"])
+    f.run(&["subscribe", "accept", LIST_ID, "../x", "--not-yet-listed"])
         .failure(1, &["not usable"]);
+}
+
+#[test]
+fn accept_and_refuse_take_a_unique_prefix_and_refuse_unknown_ids() {
+    let f = Fixture::subscribed();
+    let count = |id: &str| {
+        let conn = rusqlite::Connection::open(f.env.db_path()).unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM image WHERE identifier = ?1",
+            [id],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+    };
+    // A prefix that matches nothing stores nothing.
+    f.run(&["subscribe", "refuse", LIST_ID, "bbbb2222-0000"])
+        .failure(
+            1,
+            &[
+                "no image of subscription",
+                "'bbbb2222-0000'",
+                "--not-yet-listed",
+            ],
+        );
+    assert_eq!(count("bbbb2222-0000"), 0, "no phantom row");
+    // A unique prefix names the image.
+    f.run(&["subscribe", "refuse", LIST_ID, "bbbb"]).success();
+    assert!(!f.images().contains(IMAGE_B));
+    // Refused images are still known: accept finds them by prefix too.
+    f.run(&["subscribe", "accept", LIST_ID, "bbbb"]).success();
+    assert!(f.images().contains(IMAGE_B));
+    f.run(&["subscribe", "refuse", LIST_ID, "a", "b"]).success();
+    f.run(&[
+        "subscribe",
+        "accept",
+        LIST_ID,
+        "aaaaaaaa-0000",
+        "bbbbbbbb-0000",
+    ])
+    .success();
+    assert_eq!(f.images(), Fixture::image_lines([2, 2]));
+    // An ambiguous prefix names the candidates.
+    f.run(&[
+        "subscribe",
+        "accept",
+        LIST_ID,
+        "aaaaaaaa-9",
+        "--not-yet-listed",
+    ])
+    .success();
+    f.run(&["subscribe", "refuse", LIST_ID, "aaaa"])
+        .failure(1, &["'aaaa' matches 2 images", IMAGE_A]);
+    // Pre-refusing an id a later list will bring needs the confirmation.
+    let e = "eeeeeeee-0000-0000-0000-000000000005";
+    f.run(&["subscribe", "refuse", LIST_ID, e, "--not-yet-listed"])
+        .success();
+    assert_eq!(count(e), 1);
 }
 
 #[test]
@@ -891,4 +951,90 @@ fn update_prints_one_line_per_list_and_a_summary() {
     let value: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(value[0]["result"], "failed");
     assert_eq!(value[0]["exit_code"], 11);
+}
+
+#[test]
+fn set_needs_something_to_change_and_an_absolute_url() {
+    let f = Fixture::subscribed();
+    f.run(&["subscribe", "set", LIST_ID])
+        .failure(2, &["nothing to change", "--url"]);
+    for bad in ["lists.example/list", "/srv/list.smime", "ftp://host/list"] {
+        let run = f.run(&["subscribe", "set", LIST_ID, "--url", bad]);
+        run.failure(2, &["--url", bad]);
+        assert_eq!(run.stderr.lines().count(), 1, "one line:\n{}", run.stderr);
+    }
+    let show = f.run(&["subscribe", "show", LIST_ID]);
+    assert!(show
+        .stdout
+        .contains(&format!("subscription.hv:uri={}\n", f.url)));
+    f.run(&[
+        "subscribe",
+        "set",
+        LIST_ID,
+        "--url",
+        "file:///srv/list.smime",
+    ])
+    .success();
+}
+
+#[test]
+fn add_takes_a_plain_path_as_a_file_url() {
+    let env = TestEnv::new();
+    trust_dir(&env, &TrustDirOptions::default());
+    let list = env.write("lists/list.smime", ListSpec::new("1").signed());
+    // Relative to the current directory (the test's temp dir).
+    let run = env.run(&["subscribe", "add", "lists/list.smime", "--auto-endorse"]);
+    run.success();
+    let url = format!("file://{}", list.display());
+    assert!(
+        run.stderr.contains("is a local path") && run.stderr.contains(&url),
+        "{}",
+        run.stderr
+    );
+    let show = env.run(&["subscribe", "show", LIST_ID]);
+    assert!(
+        show.stdout
+            .contains(&format!("subscription.hv:uri={url}\n")),
+        "{}",
+        show.stdout
+    );
+    env.run(&["subscribe", "delete", LIST_ID]).success();
+    env.run(&["subscribe", "add", list.to_str().unwrap(), "--auto-endorse"])
+        .success();
+    let show = env.run(&["subscribe", "show", LIST_ID]);
+    assert!(show
+        .stdout
+        .contains(&format!("subscription.hv:uri={url}\n")));
+}
+
+#[test]
+fn credentials_over_plain_http_are_warned_about() {
+    let f = Fixture::new();
+    let secret = "pl41n-s3cret";
+    f.server.route(
+        "/list",
+        Route::ok(ListSpec::new("1").signed()).require_basic_auth("site", secret),
+    );
+    let password_file = f.env.write("password", format!("{secret}\n"));
+    let password_file = password_file.to_str().unwrap();
+    let warned = |run: &Run| {
+        run.success();
+        assert!(
+            run.stderr.contains("go over plain http") && run.stderr.contains(&f.url),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains(secret) && !run.stdout.contains(secret));
+    };
+    let credentials = ["--username", "site", "--password-file", password_file];
+    let mut add = vec!["subscribe", "add", &f.url, "--auto-endorse"];
+    add.extend(credentials);
+    warned(&f.run(&add));
+    warned(&f.run(&["subscribe", "update"]));
+    let mut set = vec!["subscribe", "set", LIST_ID];
+    set.extend(credentials);
+    warned(&f.run(&set));
+    let cleared = f.run(&["subscribe", "set", LIST_ID, "--clear-credentials"]);
+    cleared.success();
+    assert!(!cleared.stderr.contains("plain http"), "{}", cleared.stderr);
 }
