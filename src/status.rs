@@ -340,27 +340,21 @@ fn cache_status(db: &Db, config: &Config) -> Result<CacheStatus> {
     let known = Known(db.known_images()?);
     let foreign = cache.iter().filter(|(k, e)| !known.knows(k, e)).count();
     let bytes = cache.iter().filter_map(|(_, e)| entry::size(e)).sum();
-    let max_tries = u64::from(config.cache.max_tries.value);
+    let max_tries = config.cache.max_tries.value;
     let mut hashes: HashMap<i64, String> = HashMap::new();
     let (mut pending, mut given_up) = (0, 0);
     for c in db.cache_candidates()? {
         if cache.contains_key(&c.image) {
             continue;
         }
-        let Some(tries) = partial.get(&c.image).and_then(|p| p.get("DownLoadTrys")) else {
+        let Some(entry) = partial.get(&c.image) else {
             pending += 1;
             continue;
         };
         if let std::collections::hash_map::Entry::Vacant(slot) = hashes.entry(c.list_id) {
             slot.insert(db.stored_list(c.list_id)?.raw_sha512);
         }
-        let same_list =
-            tries.get("msgHash").and_then(serde_json::Value::as_str) == Some(&hashes[&c.list_id]);
-        let count = tries
-            .get("count")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0);
-        if same_list && count >= max_tries {
+        if entry::download_tries(entry, &hashes[&c.list_id]) >= max_tries {
             given_up += 1;
         } else {
             pending += 1;

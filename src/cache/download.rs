@@ -301,17 +301,10 @@ fn adopt(run: &CacheRun<'_>, state: &mut State, w: &Wanted) -> Result<bool> {
 }
 
 fn tries(state: &State, w: &Wanted) -> u32 {
-    let Some(t) = state
+    state
         .partial
         .get(&w.image)
-        .and_then(|p| p.get("DownLoadTrys"))
-    else {
-        return 0;
-    };
-    if t.get("msgHash").and_then(Value::as_str) != Some(w.msg_hash.as_str()) {
-        return 0; // counted for an older list: a new list resets the count
-    }
-    t.get("count").and_then(Value::as_u64).unwrap_or(0) as u32
+        .map_or(0, |p| entry::download_tries(p, &w.msg_hash))
 }
 
 /// Records one more try in the partial index, before the request is made.

@@ -133,6 +133,18 @@ impl Known {
     }
 }
 
+/// The download tries a partial index entry counts for the list with SHA-512 `msg_hash`
+/// (`DownLoadTrys`); tries counted for an older list do not count: a new list resets them.
+pub(crate) fn download_tries(partial: &Map<String, Value>, msg_hash: &str) -> u32 {
+    let Some(t) = partial.get("DownLoadTrys") else {
+        return 0;
+    };
+    if t.get("msgHash").and_then(Value::as_str) != Some(msg_hash) {
+        return 0;
+    }
+    t.get("count").and_then(Value::as_u64).unwrap_or(0) as u32
+}
+
 /// A string field of an index entry.
 pub fn text<'a>(entry: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     entry.get(key).and_then(Value::as_str)

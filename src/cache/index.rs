@@ -100,7 +100,8 @@ impl CacheIndex {
     }
 
     /// Reads `<dir>/cache.index` without changing anything: a missing file is an empty
-    /// index, an unusable one an error (`load` would move it aside). For `status`.
+    /// index, an unusable one an error (`load` would move it aside). For the commands that
+    /// only read: `status`, `cache list`, `image list -l`.
     pub fn peek(dir: &Path) -> Result<CacheIndex, String> {
         let path = dir.join(INDEX_FILE);
         let entries = match read_plain(&path) {

@@ -325,7 +325,7 @@ pub(crate) fn move_file(from: &Path, to: &Path) -> std::io::Result<()> {
 /// The identifiers of the images the cache directory's index holds (none when it cannot
 /// be read): for listings, read-only.
 pub fn cached_identifiers(dirs: &CacheDirs) -> std::collections::HashSet<String> {
-    let Ok(index) = CacheIndex::load(&dirs.cache) else {
+    let Ok(index) = CacheIndex::peek(&dirs.cache) else {
         return std::collections::HashSet::new();
     };
     index
@@ -347,7 +347,7 @@ pub struct CachedImage {
 
 /// What the cache directory holds, with each image's state in the database.
 pub fn list(db: &Db, dirs: &CacheDirs) -> Result<Vec<CachedImage>> {
-    let index = CacheIndex::load(&dirs.cache).map_err(|e| Error::Failed(e.to_string()))?;
+    let index = CacheIndex::peek(&dirs.cache).map_err(Error::Failed)?;
     let states: BTreeMap<(String, String), u8> = db
         .image_states(None)?
         .into_iter()

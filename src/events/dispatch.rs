@@ -91,6 +91,11 @@ impl Dispatcher {
     /// order: what earlier runs left and what this run journaled. Returns how many did not
     /// succeed (still pending or given up).
     pub fn deliver_pending(&self) -> Result<usize> {
+        self.deliver_journal(false)
+    }
+
+    /// One delivery pass; `earlier_runs` says so in the log when there is anything to do.
+    fn deliver_journal(&self, earlier_runs: bool) -> Result<usize> {
         let _one_pass = self
             .delivering
             .lock()
@@ -106,6 +111,12 @@ impl Dispatcher {
                 .filter(|d| !attempted.contains(&d.id))
                 .collect()
         };
+        if earlier_runs && !pending.is_empty() {
+            tracing::info!(
+                "delivering {} pending event(s) of earlier runs",
+                pending.len()
+            );
+        }
         let mut left = 0;
         for delivery in &pending {
             self.attempted
@@ -127,11 +138,7 @@ impl Dispatcher {
 
     /// At the start of a run: what earlier runs left pending, with a note.
     pub fn retry_pending(&self) -> Result<usize> {
-        let count = self.journal().deliverable()?.len();
-        if count > 0 {
-            tracing::info!("delivering {count} pending event(s) of earlier runs");
-        }
-        self.deliver_pending()
+        self.deliver_journal(true)
     }
 
     /// The journal record of an event, with the handlers it goes to now; `None` when no

@@ -393,3 +393,16 @@ fn a_list_of_millions_of_empty_entries_is_refused_with_one_message() {
         run.stderr
     );
 }
+
+#[test]
+fn listings_never_move_a_broken_cache_index_aside() {
+    let site = cached_site();
+    let index = site.env.path("cache/endorsed/cache.index");
+    std::fs::write(&index, "{ not json").unwrap();
+    site.run(&["cache", "list"])
+        .failure(1, &["cache.index", "endorsed"]);
+    let long = site.run(&["image", "list", "-l"]);
+    long.success();
+    assert_eq!(std::fs::read_to_string(&index).unwrap(), "{ not json");
+    assert_eq!(site.files("endorsed"), [IMAGE_A, "cache.index"]);
+}
