@@ -188,6 +188,21 @@ impl Db {
         Ok(value)
     }
 
+    /// Writes a consistent copy of the database to `target` (a new file), for a dry run
+    /// to change instead of this one; works on a read-only connection.
+    pub fn copy_to(&self, target: &Path) -> Result<()> {
+        let name = target.to_str().ok_or_else(|| {
+            Error::Failed(format!(
+                "{} is not valid UTF-8: set TMPDIR to a plain path",
+                target.display()
+            ))
+        })?;
+        self.conn
+            .execute("VACUUM INTO ?1", [name])
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
     /// Read access for queries.
     pub fn conn(&self) -> &Connection {
         &self.conn

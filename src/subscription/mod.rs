@@ -9,5 +9,5 @@ mod update_all;
 
 pub use add::{add, AddRequest, Added};
 pub use check::{check_list, ListCheck, Outcome};
-pub use update::{clear_solved_crl_problems, update, withdraw_unauthorised, Updated};
+pub use update::{clear_solved_crl_problems, update, withdraw_unauthorised, Update, Updated};
 pub use update_all::{update_all, SubscriptionOutcome, UpdateReport};
