@@ -202,11 +202,13 @@ impl Db {
     }
 
     /// Records the outcome of one delivery attempt. A failure stays pending until
-    /// `max_tries` attempts, then is given up as failed.
+    /// `max_tries` attempts, then is given up as failed; a `permanent` one (the handler
+    /// said trying again cannot help) is failed at once.
     pub fn record_delivery(
         &mut self,
         delivery_id: i64,
         error: Option<&str>,
+        permanent: bool,
         max_tries: u32,
     ) -> Result<&'static str> {
         self.write(|tx| {
@@ -220,7 +222,7 @@ impl Db {
                 + 1;
             let state = match error {
                 None => DELIVERED,
-                Some(_) if tries >= i64::from(max_tries) => FAILED,
+                Some(_) if permanent || tries >= i64::from(max_tries) => FAILED,
                 Some(_) => PENDING,
             };
             tx.execute(

@@ -243,6 +243,7 @@ impl Dispatcher {
         event_type: &str,
         vars: &std::collections::BTreeMap<String, String>,
     ) -> &'static str {
+        let mut permanent = false;
         let error = match self.program(handler) {
             None => {
                 tracing::error!(
@@ -257,6 +258,7 @@ impl Dispatcher {
                 }
                 Ok(finished) => {
                     let failure = finished.failure();
+                    permanent = finished.permanent();
                     match &failure {
                         None => tracing::debug!(
                             "event '{event_type}' executed '{handler}' in {:.1} s",
@@ -283,12 +285,20 @@ impl Dispatcher {
                 }
             },
         };
-        match self
-            .journal()
-            .record_delivery(delivery_id, error.as_deref(), self.max_tries)
-        {
+        match self.journal().record_delivery(
+            delivery_id,
+            error.as_deref(),
+            permanent,
+            self.max_tries,
+        ) {
             Ok(state) => {
-                if state == FAILED {
+                if state == FAILED && permanent {
+                    tracing::error!(
+                        "'{handler}' refused event '{event_type}' for good (exit code {}): \
+                         not retried",
+                        runner::EXIT_PERMANENT
+                    );
+                } else if state == FAILED {
                     tracing::error!(
                         "giving up delivering event '{event_type}' to '{handler}' after {} tries",
                         self.max_tries

@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 
 /// Bytes of each output stream kept for the log.
 const CAPTURE_LIMIT: usize = 16 * 1024;
+/// The exit code by which a hook says that delivering this event again cannot help (a
+/// refusal: unusable file, a format the cloud rejects, a forbidden setting): the delivery
+/// is recorded as failed at once and never retried. Every other failure is retried.
+pub(crate) const EXIT_PERMANENT: i32 = 4;
 /// Time between SIGTERM and SIGKILL.
 const GRACE: Duration = Duration::from_secs(2);
 
@@ -33,6 +37,11 @@ pub(super) struct Finished {
 }
 
 impl Finished {
+    /// The handler refused the event for good ([`EXIT_PERMANENT`]).
+    pub(super) fn permanent(&self) -> bool {
+        !self.timed_out && self.status.and_then(|s| s.code()) == Some(EXIT_PERMANENT)
+    }
+
     /// A one-line reason for the journal and the log.
     pub(super) fn failure(&self) -> Option<String> {
         if self.timed_out {
@@ -44,6 +53,9 @@ impl Finished {
         match self.status {
             Some(s) if s.success() => None,
             Some(s) => Some(match (s.code(), s.signal()) {
+                (Some(EXIT_PERMANENT), _) => {
+                    format!("exit code {EXIT_PERMANENT} (refused for good: not retried)")
+                }
                 (Some(code), _) => format!("exit code {code}"),
                 (None, Some(signal)) => format!("killed by signal {signal}"),
                 _ => "failed".to_string(),

@@ -456,3 +456,42 @@ fn deliveries_are_given_up_after_max_tries() {
     assert_eq!(failed.stdout.lines().count(), 2, "{}", failed.stdout);
     assert!(failed.stdout.contains("\tfailed\t2"), "{}", failed.stdout);
 }
+
+#[test]
+fn a_hook_exiting_4_refuses_for_good_and_is_not_retried() {
+    let mut f = Fixture::new();
+    let count = f.env.path("count");
+    f.hook(
+        "vmcatcher-hook-refuses",
+        &format!("echo \"$1\" >> {}\nexit 4", count.display()),
+    );
+    f.hook("vmcatcher-hook-flaky", "exit 1");
+    f.env.run(&["cache"]).success();
+    f.env.run(&["cache"]).success();
+    let ran = std::fs::read_to_string(&count).unwrap();
+    // Run 1: ProcessPrefix, ProcessPostfix; run 2 the same: nothing of run 1 again.
+    assert_eq!(ran.lines().count(), 4, "{ran}");
+    let json = f.env.run(&["events", "list", "-f", "json"]);
+    let rows: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    for row in rows.as_array().unwrap() {
+        if row["handler"] == "vmcatcher-hook-refuses" {
+            assert_eq!(row["state"], "failed", "{row}");
+            assert_eq!(row["tries"], 1, "{row}");
+            assert!(
+                row["last_error"].as_str().unwrap().contains("not retried"),
+                "{row}"
+            );
+        } else {
+            // Any other failure stays pending for the next run.
+            assert_eq!(row["handler"], "vmcatcher-hook-flaky");
+            assert_ne!(row["state"], "delivered", "{row}");
+        }
+    }
+    let flaky_run1 = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["handler"] == "vmcatcher-hook-flaky")
+        .unwrap();
+    assert_eq!(flaky_run1["tries"], 2, "retried by run 2: {flaky_run1}");
+}

@@ -16,6 +16,7 @@ mod events;
 mod fetch;
 mod fuzz_seeds;
 mod generated;
+mod glance;
 mod hardening;
 mod help;
 mod install;

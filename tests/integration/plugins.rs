@@ -34,6 +34,7 @@ done
 if [ "$(basename "$0")" = oneimage ] && [ "$1" = create ]; then cat "$4" > "$d/template.$n"; fi
 [ -f "$d/answers/$n.sleep" ] && sleep "$(cat "$d/answers/$n.sleep")"
 [ -f "$d/answers/$n" ] && cat "$d/answers/$n"
+[ -f "$d/answers/$n.err" ] && cat "$d/answers/$n.err" >&2
 [ -f "$d/answers/$n.rc" ] && exit "$(cat "$d/answers/$n.rc")"
 exit 0
 "#;
@@ -286,6 +287,9 @@ fn list_call(sha: Option<&str>) -> Vec<String> {
     let mut v = argv(&[
         "image",
         "list",
+        "--all",
+        "--tag",
+        "vmcatcher",
         "--property",
         &format!("vmcatcher_image_id={IMAGE_ID}"),
     ]);
@@ -294,6 +298,35 @@ fn list_call(sha: Option<&str>) -> Vec<String> {
     }
     v.extend(argv(&["-f", "json"]));
     v
+}
+
+/// Retiring g-old: renamed (`EXPIRED_<time>_<name>`, the time as `STAMP`) and deactivated.
+fn retired(name: &str) -> Vec<String> {
+    argv(&[
+        "image",
+        "set",
+        "--name",
+        &format!("EXPIRED_STAMP_{name}"),
+        "--deactivate",
+        "g-old",
+    ])
+}
+
+/// The calls with the time in a retired name replaced by `STAMP`.
+fn without_stamp(calls: Vec<Vec<String>>) -> Vec<Vec<String>> {
+    calls
+        .into_iter()
+        .map(|call| {
+            call.into_iter()
+                .map(|word| match word.strip_prefix("EXPIRED_") {
+                    Some(rest) if rest.len() > 21 && rest.as_bytes()[20] == b'_' => {
+                        format!("EXPIRED_STAMP_{}", &rest[21..])
+                    }
+                    _ => word,
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn create_call(site: &Site, disk: &str) -> Vec<String> {
@@ -396,7 +429,7 @@ fn glance_detects_the_format_with_qemu_img_and_refuses_backing_files() {
 #[test]
 fn glance_replaces_the_previous_version_after_uploading_the_new_one() {
     for (policy, last) in [
-        (None, argv(&["image", "set", "--deactivate", "g-old"])),
+        (None, retired("egi-Ubuntu 22.04")),
         (Some("delete"), argv(&["image", "delete", "g-old"])),
     ] {
         let mut site = Site::new(b"version 2");
@@ -414,7 +447,7 @@ fn glance_replaces_the_previous_version_after_uploading_the_new_one() {
         .answer("openstack", 3, r#"{"id": "g-new", "status": "active"}"#);
         site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
         assert_eq!(
-            site.calls("openstack"),
+            without_stamp(site.calls("openstack")),
             vec![
                 list_call(None),
                 list_call(Some(&sha)),
@@ -422,6 +455,28 @@ fn glance_replaces_the_previous_version_after_uploading_the_new_one() {
                 last
             ]
         );
+    }
+}
+
+#[test]
+fn glance_permanent_refusals_exit_4_and_transient_failures_1() {
+    for (stderr, code) in [
+        (
+            "HttpException: 415: Client Error for url: http://g/v2/images/x/file, Unsupported Media Type",
+            4,
+        ),
+        (
+            "ForbiddenException: 403: Client Error for url: http://g/v2/images, Forbidden",
+            4,
+        ),
+        ("HttpException: 503: Server Error for url: http://g/v2/images", 1),
+    ] {
+        let site = Site::new(b"version 2");
+        site.answer("openstack", 1, "[]").answer("openstack", 2, "[]");
+        site.answer_file("openstack", "3.err", stderr);
+        site.answer_file("openstack", "3.rc", "1");
+        let out = site.run("vmcatcher-hook-glance", "AvailablePostfix", code);
+        assert!(out.stderr.contains(stderr), "{}", out.stderr);
     }
 }
 
@@ -457,7 +512,7 @@ fn glance_redelivery_of_an_uploaded_image_uploads_nothing() {
 #[test]
 fn glance_expiry_deactivates_or_deletes_only_that_version() {
     for (policy, last) in [
-        (None, argv(&["image", "set", "--deactivate", "g-old"])),
+        (None, retired("Ubuntu 22.04")),
         (Some("delete"), argv(&["image", "delete", "g-old"])),
     ] {
         let mut site = Site::new(b"version 1");
@@ -475,7 +530,10 @@ fn glance_expiry_deactivates_or_deletes_only_that_version() {
             r#"[{"ID": "g-old", "Name": "Ubuntu 22.04", "Status": "active"}]"#,
         );
         site.run("vmcatcher-hook-glance", "ExpirePostfix", 0);
-        assert_eq!(site.calls("openstack"), vec![list_call(Some(&sha)), last]);
+        assert_eq!(
+            without_stamp(site.calls("openstack")),
+            vec![list_call(Some(&sha)), last]
+        );
     }
 }
 

@@ -1,5 +1,6 @@
 #![allow(dead_code)]
 pub(crate) mod env;
+pub(crate) mod glance;
 pub(crate) mod http;
 pub(crate) mod lists;
 pub(crate) mod pki;

@@ -1,0 +1,237 @@
+//! The shipped Glance hook against a real Glance (support/glance.rs), driven by the real
+//! binary: a signed list served on loopback, `sync`, events delivered to the installed
+//! hook (found on PATH), and Glance's own view of the result read from its API.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::support::glance::Glance;
+use crate::support::http::{Route, TestServer};
+use crate::support::lists::{image, trust_dir, ListSpec, IMAGE_A, LIST_ID};
+use crate::support::pki::TrustDirOptions;
+use crate::support::TestEnv;
+
+const V1: &[u8] = b"version 1 of image a: a small raw disk";
+const V2: &[u8] = b"version 2 of image a: a newer small raw disk";
+
+fn sha512(data: &[u8]) -> String {
+    vmcatcher::subscription::rules::sha512_hex(data)
+}
+
+fn hook(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("plugins")
+        .join(name)
+}
+
+struct Fixture {
+    env: TestEnv,
+    server: TestServer,
+    glance: Glance,
+}
+
+impl Fixture {
+    /// A site subscribed to a list with image A, the Glance hook installed on PATH and
+    /// pointed at a fresh Glance (no Keystone: `--os-auth-type none`).
+    fn new(settings: &[(&str, &str)]) -> Option<Fixture> {
+        let glance = Glance::start()?;
+        let mut env = TestEnv::new();
+        trust_dir(&env, &TrustDirOptions::default());
+        env.set("VMCATCHER_CACHE_DIR_CACHE", env.path("cache/endorsed"));
+        env.set("VMCATCHER_CACHE_DIR_DOWNLOAD", env.path("cache/partial"));
+        env.set("VMCATCHER_CACHE_DIR_EXPIRE", env.path("cache/expired"));
+        let bin = env.path("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let installed = bin.join("vmcatcher-hook-glance");
+        std::fs::copy(
+            std::env::var_os("VMCATCHER_TEST_GLANCE_HOOK")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| hook("vmcatcher-hook-glance")),
+            &installed,
+        )
+        .unwrap();
+        env.set("PATH", format!("{}:/usr/bin:/bin", bin.display()));
+        // Uploads run in the hook (foreground), so the handler timeout is raised.
+        let config = env.write(
+            "vmcatcher.toml",
+            "[events]\nhook_dirs = []\ntimeout = 300\n",
+        );
+        env.set("VMCATCHER_CONFIG", &config);
+        let credentials = env.write(
+            "glance.env",
+            format!("OS_AUTH_TYPE=none\nOS_ENDPOINT={}\n", glance.url),
+        );
+        env.set("VMCATCHER_HOOK_GLANCE_ENV", &credentials);
+        env.set("VMCATCHER_HOOK_GLANCE_OPENSTACK", glance.openstack());
+        env.set("VMCATCHER_HOOK_GLANCE_MODE", "foreground");
+        env.set("VMCATCHER_HOOK_GLANCE_STATE_DIR", env.path("hook-state"));
+        for (k, v) in settings {
+            env.set(k, v);
+        }
+        let server = TestServer::http();
+        let f = Fixture {
+            env,
+            server,
+            glance,
+        };
+        f.serve("1", V1);
+        f.env
+            .run(&["subscribe", "add", &f.server.url("/list"), "--auto-endorse"])
+            .success();
+        f.env.run(&["image", "subscribe", IMAGE_A]).success();
+        Some(f)
+    }
+
+    fn serve(&self, version: &str, content: &[u8]) {
+        let path = format!("/a{version}");
+        self.server.route(&path, Route::ok(content.to_vec()));
+        let mut entry = image(IMAGE_A, content, &self.server.url(&path));
+        entry["hv:image"]["hv:version"] = version.into();
+        entry["hv:image"]["sl:os"] = "Ubuntu".into();
+        entry["hv:image"]["sl:osversion"] = "22.04".into();
+        let mut spec = ListSpec::new(version);
+        spec.images = vec![entry];
+        self.server.route("/list", Route::ok(spec.signed()));
+    }
+
+    fn sync(&self) {
+        let run = self.env.run(&["sync"]);
+        run.success();
+        let failed = self.env.run(&["events", "list", "--failed"]);
+        let pending = self.env.run(&["events", "list", "--pending"]);
+        assert!(
+            failed.stdout.trim().is_empty() && pending.stdout.trim().is_empty(),
+            "undelivered events:\n{}{}\nsync stderr:\n{}",
+            failed.stdout,
+            pending.stdout,
+            run.stderr
+        );
+    }
+
+    /// Glance's images of image A.
+    fn ours(&self) -> Vec<Value> {
+        let mut v: Vec<Value> = self
+            .glance
+            .images()
+            .into_iter()
+            .filter(|i| i["vmcatcher_image_id"] == IMAGE_A)
+            .collect();
+        v.sort_by_key(|i| i["created_at"].as_str().unwrap_or("").to_string());
+        v
+    }
+}
+
+#[test]
+fn glance_upload_replace_and_expire_through_sync() {
+    let Some(f) = Fixture::new(&[]) else { return };
+
+    // First upload: one active image with every property, Glance's own hash the list's.
+    f.sync();
+    let images = f.ours();
+    assert_eq!(images.len(), 1, "one upload: {images:#?}");
+    let first = &images[0];
+    let s = |k: &str| first[k].as_str().unwrap_or("").to_string();
+    assert_eq!(s("status"), "active");
+    assert_eq!(s("os_hash_algo"), "sha512");
+    assert_eq!(
+        s("os_hash_value"),
+        sha512(V1),
+        "Glance's hash is the list's"
+    );
+    assert_eq!(s("vmcatcher_sha512"), sha512(V1));
+    assert_eq!(s("vmcatcher_list_id"), LIST_ID);
+    assert_eq!(s("vmcatcher_version"), "1");
+    assert_eq!(s("vmcatcher_vo"), "testvo");
+    assert_eq!(
+        s("vmcatcher_mpuri"),
+        format!("https://mp.example/{IMAGE_A}:1/")
+    );
+    assert_eq!(s("os_distro"), "ubuntu");
+    assert_eq!(s("os_version"), "22.04");
+    assert_eq!(s("architecture"), "x86_64");
+    assert_eq!(s("disk_format"), "raw");
+    assert_eq!(s("container_format"), "bare");
+    assert_eq!(s("visibility"), "private");
+    assert_eq!(s("name"), format!("Image {IMAGE_A}"));
+    assert_eq!(first["size"], V1.len());
+    assert_eq!(first["tags"], serde_json::json!(["vmcatcher"]));
+
+    // A re-run with nothing new uploads nothing.
+    f.sync();
+    let again = f.ours();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0]["id"], first["id"]);
+    assert_eq!(again[0]["updated_at"], first["updated_at"]);
+
+    // A new version is uploaded, the old one deactivated and renamed: names stay unique.
+    f.serve("2", V2);
+    f.sync();
+    let images = f.ours();
+    assert_eq!(images.len(), 2, "{images:#?}");
+    let (old, new) = (&images[0], &images[1]);
+    assert_eq!(old["id"], first["id"]);
+    assert_eq!(old["status"], "deactivated");
+    assert_eq!(new["status"], "active");
+    assert_eq!(new["os_hash_value"], sha512(V2));
+    assert_eq!(new["vmcatcher_version"], "2");
+    assert_eq!(new["name"], format!("Image {IMAGE_A}"));
+    assert_ne!(
+        old["name"], new["name"],
+        "two images of one name: {images:#?}"
+    );
+    let same_name = f
+        .glance
+        .images()
+        .into_iter()
+        .filter(|i| i["name"] == new["name"])
+        .count();
+    assert_eq!(
+        same_name, 1,
+        "`server create --image NAME` needs one image of that name"
+    );
+
+    // Unsubscribed: the expiry deactivates the current version too.
+    f.env.run(&["image", "unsubscribe", IMAGE_A]).success();
+    f.sync();
+    let images = f.ours();
+    assert_eq!(images.len(), 2);
+    assert!(
+        images.iter().all(|i| i["status"] == "deactivated"),
+        "{images:#?}"
+    );
+    let mut names: Vec<&str> = images.iter().map(|i| i["name"].as_str().unwrap()).collect();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        2,
+        "retired images keep unique names: {names:?}"
+    );
+}
+
+#[test]
+fn glance_delete_mode_and_visibility() {
+    let Some(f) = Fixture::new(&[
+        ("VMCATCHER_HOOK_GLANCE_ON_EXPIRE", "delete"),
+        ("VMCATCHER_HOOK_GLANCE_VISIBILITY", "community"),
+    ]) else {
+        return;
+    };
+    f.sync();
+    let images = f.ours();
+    assert_eq!(images.len(), 1);
+    assert_eq!(images[0]["visibility"], "community");
+    assert_eq!(images[0]["os_hash_value"], sha512(V1));
+
+    // The new version replaces the old one, which is deleted.
+    f.serve("2", V2);
+    f.sync();
+    let images = f.ours();
+    assert_eq!(images.len(), 1, "{images:#?}");
+    assert_eq!(images[0]["os_hash_value"], sha512(V2));
+    assert_eq!(images[0]["visibility"], "community");
+
+    f.env.run(&["image", "unsubscribe", IMAGE_A]).success();
+    f.sync();
+    assert!(f.ours().is_empty(), "expired and deleted");
+}
