@@ -8,6 +8,7 @@ pub mod cli;
 mod commands;
 pub mod config;
 pub mod db;
+mod declare;
 pub mod digest;
 pub mod error;
 mod events;

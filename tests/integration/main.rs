@@ -10,6 +10,7 @@ mod config;
 mod crash;
 mod database;
 mod deadline;
+mod declare;
 mod dry_run;
 mod endorser;
 mod events;
