@@ -166,7 +166,7 @@ pub enum Command {
 
     /// Update every subscription, then expire and download: the job for cron and systemd
     #[command(
-        after_help = "Exit code: 0 when everything succeeded, else the code of the last failed\nsubscription (see 'subscribe update --help'), else 1 when an image failed."
+        after_help = "Declared endorsers and subscriptions (see 'apply --help') are applied first.\n--dry-run prints the plan and changes nothing.\n\nExit code: 0 when everything succeeded, else the code of the last failed\nsubscription (see 'subscribe update --help'), else 1 when an image failed."
     )]
     Sync(SyncArgs),
 
