@@ -21,6 +21,7 @@ mod hardening;
 mod help;
 mod install;
 mod layout;
+mod oci;
 mod output;
 mod plugins;
 mod quickstart;
