@@ -28,11 +28,14 @@ pub(crate) const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+jso
 pub(crate) const QEMU_DISK: &str = "application/x-qemu-disk";
 const EMPTY_CONFIG: &str = "application/vnd.oci.empty.v1+json";
 
+/// What a request got back: status, headers, body.
+pub(crate) type Response = (u16, Vec<(String, String)>, Vec<u8>);
+
 pub(crate) struct Registry {
     child: Child,
     port: u16,
     credentials: Option<(String, String)>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 /// A pushed artifact.
@@ -95,7 +98,7 @@ impl Registry {
             child,
             port,
             credentials: credentials.map(|(u, p)| (u.to_string(), p.to_string())),
-            _dir: dir,
+            dir,
         };
         registry.wait_ready();
         Some(registry)
@@ -109,14 +112,14 @@ impl Registry {
     /// Where the registry keeps a blob (for tests that corrupt one behind its back).
     pub(crate) fn blob_file(&self, digest: &str) -> PathBuf {
         let hex = digest.trim_start_matches("sha256:");
-        self._dir.path().join(format!(
+        self.dir.path().join(format!(
             "storage/docker/registry/v2/blobs/sha256/{}/{hex}/data",
             &hex[..2]
         ))
     }
 
     pub(crate) fn log(&self) -> PathBuf {
-        self._dir.path().join("registry.log")
+        self.dir.path().join("registry.log")
     }
 
     fn wait_ready(&self) {
@@ -225,7 +228,7 @@ impl Registry {
         path: &str,
         headers: &[(&str, &str)],
         body: &[u8],
-    ) -> std::io::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
+    ) -> std::io::Result<Response> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
         let mut head = format!(
@@ -282,7 +285,7 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-fn parse_response(bytes: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+fn parse_response(bytes: &[u8]) -> Response {
     let end = bytes
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
