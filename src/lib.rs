@@ -19,6 +19,7 @@ mod generate;
 pub mod imagelist;
 mod lock;
 mod logging;
+pub mod oci;
 mod output;
 mod services;
 mod status;
