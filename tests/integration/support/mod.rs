@@ -2,6 +2,7 @@
 pub(crate) mod env;
 pub(crate) mod http;
 pub(crate) mod lists;
+pub(crate) mod one_template;
 pub(crate) mod pki;
 pub(crate) mod registry;
 pub(crate) mod site;
