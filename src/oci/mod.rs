@@ -3,5 +3,6 @@
 //! digests pin what is downloaded. The registry client and the update rules build on these.
 
 pub mod annotations;
+pub mod challenge;
 pub mod manifest;
 pub mod reference;
