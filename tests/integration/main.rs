@@ -22,6 +22,7 @@ mod layout;
 mod output;
 mod plugins;
 mod quickstart;
+mod reuse;
 mod safety;
 mod service;
 mod status;
