@@ -211,6 +211,21 @@ pub(crate) struct Connection {
 }
 
 impl Connection {
+    /// Whether a read would return at once: bytes buffered here or in TLS, or waiting in
+    /// the socket (or its end).
+    pub(crate) fn data_ready(&mut self) -> bool {
+        if !self.io.buffer().is_empty() {
+            return true;
+        }
+        let stream = self.io.get_mut();
+        if let Stream::Tls(tls) = stream {
+            if tls.ssl().pending() > 0 {
+                return true;
+            }
+        }
+        socket_readable(&stream.tcp().tcp)
+    }
+
     pub(crate) fn set_timeouts(
         &mut self,
         read_timeout: Duration,
@@ -339,6 +354,19 @@ pub(crate) fn open(
         key,
         reused: false,
     })
+}
+
+/// `poll` with a zero timeout: data (or the end of the stream) is waiting.
+fn socket_readable(tcp: &TcpStream) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut fd = libc::pollfd {
+        fd: tcp.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd on a descriptor `tcp` keeps open, count 1, no timeout.
+    let rc = unsafe { libc::poll(&raw mut fd, 1, 0) };
+    rc > 0 && fd.revents & libc::POLLIN != 0
 }
 
 fn connect_tcp(host: &str, port: u16, timeout: Duration) -> Result<TcpStream, Failure> {

@@ -217,12 +217,19 @@ enum Framing {
     Done,
 }
 
+/// Bytes a read gathers before returning (when the caller's buffer is that large): TLS
+/// gives one 16 KiB record per read, and every read of an image costs a write, a hand-over
+/// to the hashing thread and a progress update.
+const FILL: usize = 256 * 1024;
+
 /// A response body over its connection; the connection goes back to the pool once the
 /// body has been read to its end, and is closed when the body is dropped before.
 pub(crate) struct Body {
     conn: Option<Connection>,
     framing: Framing,
     reusable: bool,
+    /// An error met after some bytes of a read: returned by the next read.
+    deferred: Option<io::Error>,
 }
 
 impl Body {
@@ -243,6 +250,7 @@ impl Body {
             conn: Some(conn),
             framing,
             reusable,
+            deferred: None,
         };
         if body.framing == Framing::Length(0) {
             body.finish();
@@ -311,7 +319,39 @@ fn read_line<R: BufRead>(input: &mut R) -> io::Result<String> {
 }
 
 impl Read for Body {
+    /// Gathers up to [`FILL`] bytes of what has already arrived, never waiting for more
+    /// once it has some (a slow body reaches its caller, the minimum-rate rule and the
+    /// progress, read by read); an error after some bytes waits for the next call.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(e) = self.deferred.take() {
+            return Err(e);
+        }
+        let want = buf.len().min(FILL);
+        let mut filled = 0;
+        while filled < want {
+            match self.read_once(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if filled > 0 => {
+                    self.deferred = Some(e);
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+            if self.framing == Framing::Done
+                || !self.conn.as_mut().is_some_and(Connection::data_ready)
+            {
+                break;
+            }
+        }
+        Ok(filled)
+    }
+}
+
+impl Body {
+    /// One read from the connection, within the framing.
+    fn read_once(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
@@ -341,7 +381,7 @@ impl Read for Body {
             }
             Framing::Chunked(0) => {
                 if self.next_chunk()? {
-                    self.read(buf)
+                    self.read_once(buf)
                 } else {
                     self.finish();
                     Ok(0)
