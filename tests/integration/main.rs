@@ -29,4 +29,5 @@ mod status;
 mod subscribe;
 mod transfer;
 mod trust;
+mod tunnel;
 mod verify_path;
