@@ -2,6 +2,8 @@
 //! is moved to expired with the Expire events (the original deleted it silently) and the
 //! next download fetches it again.
 
+use std::path::PathBuf;
+
 use super::entry::{self, Known};
 use super::expire::expire_entry;
 use super::hash::sha512_files;
@@ -16,7 +18,21 @@ pub(crate) fn run(
     events: &Dispatcher,
     outcome: &mut Outcome,
 ) -> Result<()> {
-    let entries: Vec<(String, Option<u64>, Option<String>, std::path::PathBuf)> = state
+    for (key, path, problem) in failures(state, known) {
+        tracing::error!(
+            "Image '{key}' {problem}: moving {} to expired",
+            path.display()
+        );
+        expire_entry(state, &key, events)?;
+        outcome.failed += 1;
+    }
+    Ok(())
+}
+
+/// The known cache entries whose file does not match the index: key, path and problem.
+/// Only reads the files (a dry run asks this too).
+pub(crate) fn failures(state: &State, known: &Known) -> Vec<(String, PathBuf, String)> {
+    let entries: Vec<(String, Option<u64>, Option<String>, PathBuf)> = state
         .cache
         .iter()
         .filter(|(key, e)| known.knows(key, e))
@@ -33,6 +49,7 @@ pub(crate) fn run(
     let paths: Vec<_> = entries.iter().map(|(_, _, _, p)| p.clone()).collect();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let results = sha512_files(&paths, threads);
+    let mut failed = Vec::new();
     for ((key, size, sha512, path), result) in entries.into_iter().zip(results) {
         let problem = match result {
             Err(e) => Some(format!("cannot be read: {e}")),
@@ -47,15 +64,8 @@ pub(crate) fn run(
         };
         match problem {
             None => tracing::debug!("{} is intact", path.display()),
-            Some(problem) => {
-                tracing::error!(
-                    "Image '{key}' {problem}: moving {} to expired",
-                    path.display()
-                );
-                expire_entry(state, &key, events)?;
-                outcome.failed += 1;
-            }
+            Some(problem) => failed.push((key, path, problem)),
         }
     }
-    Ok(())
+    failed
 }

@@ -57,8 +57,7 @@ pub(crate) fn run(
             outcome.given_up += 1;
             continue;
         }
-        let present = fs::metadata(state.dirs.partial.join(&w.image)).map_or(0, |m| m.len());
-        let needed = w.size.saturating_sub(present.min(w.size));
+        let needed = bytes_to_fetch(state, w);
         match free_space(&state.dirs.partial) {
             Ok(free) if free < needed => {
                 tracing::error!(
@@ -300,7 +299,13 @@ fn adopt(run: &CacheRun<'_>, state: &mut State, w: &Wanted) -> Result<bool> {
     }
 }
 
-fn tries(state: &State, w: &Wanted) -> u32 {
+/// The bytes a download of `w` still needs: a partial file is resumed.
+pub(crate) fn bytes_to_fetch(state: &State, w: &Wanted) -> u64 {
+    let present = fs::metadata(state.dirs.partial.join(&w.image)).map_or(0, |m| m.len());
+    w.size.saturating_sub(present.min(w.size))
+}
+
+pub(crate) fn tries(state: &State, w: &Wanted) -> u32 {
     state
         .partial
         .get(&w.image)

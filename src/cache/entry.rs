@@ -23,10 +23,29 @@ pub struct Wanted {
     pub entry: Map<String, Value>,
 }
 
+/// One image identifier offered by two subscriptions: only `kept`'s is cached.
+#[derive(Debug, Clone)]
+pub struct Clash {
+    pub image: String,
+    pub kept: String,
+    pub other: String,
+}
+
+impl std::fmt::Display for Clash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "image '{}' is offered by subscriptions '{}' and '{}': the cache holds one file \
+             per identifier, so only '{}' is cached",
+            self.image, self.kept, self.other, self.kept
+        )
+    }
+}
+
 /// Every wanted image by identifier. An identifier offered by two subscriptions can only
 /// be cached once (files are named by identifier): the first subscription keeps it and
 /// the clash is returned for reporting.
-pub fn wanted_images(db: &Db) -> Result<(BTreeMap<String, Wanted>, Vec<String>)> {
+pub fn wanted_images(db: &Db) -> Result<(BTreeMap<String, Wanted>, Vec<Clash>)> {
     let subscriptions: BTreeMap<i64, Subscription> =
         db.subscriptions()?.into_iter().map(|s| (s.id, s)).collect();
     let mut lists: BTreeMap<i64, (String, String, Option<String>)> = BTreeMap::new();
@@ -48,14 +67,11 @@ pub fn wanted_images(db: &Db) -> Result<(BTreeMap<String, Wanted>, Vec<String>)>
         let (message, msg_hash, vo) = &lists[&candidate.list_id];
         if let Some(first) = wanted.get(&candidate.image) {
             let first: &Wanted = first;
-            clashes.push(format!(
-                "image '{}' is offered by subscriptions '{}' and '{}': the cache holds one \
-                 file per identifier, so only '{}' is cached",
-                candidate.image,
-                first.subscription.identifier,
-                subscription.identifier,
-                first.subscription.identifier
-            ));
+            clashes.push(Clash {
+                image: candidate.image.clone(),
+                kept: first.subscription.identifier.clone(),
+                other: subscription.identifier.clone(),
+            });
             continue;
         }
         let entry = index_entry(&candidate, message, msg_hash, vo.as_deref());

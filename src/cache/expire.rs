@@ -10,13 +10,99 @@ use super::entry::{self, Known, Wanted};
 use super::operation::{self, Move};
 use super::{Outcome, State};
 use crate::db::journal::{insert_event, OperationKind};
+use crate::db::Db;
 use crate::error::Result;
 use crate::events::{Dispatcher, EventType};
+
+/// What expire does with one cache entry.
+pub(crate) enum Verdict {
+    /// An image the database has never heard of: left where it is.
+    Foreign,
+    /// Still wanted as it is.
+    Keep,
+    /// No longer wanted, for this reason.
+    Expire(String),
+}
+
+/// The verdict on the cache entry `key` (a real run and a dry run ask the same question).
+pub(crate) fn verdict(
+    db: &Db,
+    key: &str,
+    current: &Map<String, Value>,
+    wanted: &BTreeMap<String, Wanted>,
+    known: &Known,
+) -> Result<Verdict> {
+    let id = entry::text(current, "dc:identifier").unwrap_or(key);
+    let reason = match wanted.get(id) {
+        None if !known.knows(key, current) => return Ok(Verdict::Foreign),
+        None => unwanted_reason(db, current, id)?,
+        Some(w) if entry::text(current, "sha512") != Some(w.sha512.as_str()) => {
+            "its checksum changed in the current list".to_string()
+        }
+        Some(w) if entry::size(current) != Some(w.size) => {
+            "its size changed in the current list".to_string()
+        }
+        Some(w)
+            if entry::text(current, "hv:imagelist.dc:identifier")
+                != Some(w.subscription.identifier.as_str()) =>
+        {
+            "it now comes from another subscription".to_string()
+        }
+        Some(_) => return Ok(Verdict::Keep),
+    };
+    Ok(Verdict::Expire(reason))
+}
+
+/// Why a known image is no longer wanted, in the administrator's terms.
+fn unwanted_reason(db: &Db, current: &Map<String, Value>, id: &str) -> Result<String> {
+    let Some(list) = entry::text(current, "hv:imagelist.dc:identifier") else {
+        return Ok("it is in no current, valid list that is subscribed".into());
+    };
+    let Some(subscription) = db
+        .subscriptions()?
+        .into_iter()
+        .find(|s| s.identifier == list)
+    else {
+        return Ok(format!("its subscription '{list}' was deleted"));
+    };
+    let stored = db.current_list(&subscription)?;
+    let Some(stored) = stored else {
+        return Ok(format!("subscription '{list}' has no valid list"));
+    };
+    if let Some(when) = &stored.expired {
+        return Ok(format!(
+            "the list of '{list}' (version {}) was withdrawn at {when}",
+            stored.version
+        ));
+    }
+    if crate::imagelist::parse_date(&stored.expires)
+        .is_some_and(|expires| expires <= OffsetDateTime::now_utc())
+    {
+        return Ok(format!(
+            "the list of '{list}' (version {}) expired at {}",
+            stored.version, stored.expires
+        ));
+    }
+    let state = db
+        .image_states(Some(subscription.id))?
+        .into_iter()
+        .find(|i| i.identifier == id)
+        .map(|i| i.state);
+    Ok(match state {
+        None => format!("it was refused or is no longer in subscription '{list}'"),
+        Some(s) if s & 2 == 0 => format!(
+            "it is no longer in the current list of '{list}' (version {})",
+            stored.version
+        ),
+        Some(_) => "it is no longer selected (vmcatcher image subscribe selects it)".into(),
+    })
+}
 
 /// Expires every cache entry the database knows and no longer wants as it is; refreshes
 /// the metadata of those still wanted whose list changed. Foreign entries (images the
 /// database has never heard of) stay where they are.
 pub(crate) fn run(
+    db: &Db,
     state: &mut State,
     wanted: &BTreeMap<String, Wanted>,
     known: &Known,
@@ -31,31 +117,15 @@ pub(crate) fn run(
         let id = entry::text(&current, "dc:identifier")
             .unwrap_or(&key)
             .to_string();
-        let reason = match wanted.get(&id) {
-            None if !known.knows(&key, &current) => continue, // foreign: reported by the run
-            None => Some("it is no longer subscribed or no longer in a current, valid list"),
-            Some(w) if entry::text(&current, "sha512") != Some(w.sha512.as_str()) => {
-                Some("its checksum changed in the current list")
-            }
-            Some(w) if entry::size(&current) != Some(w.size) => {
-                Some("its size changed in the current list")
-            }
-            Some(w)
-                if entry::text(&current, "hv:imagelist.dc:identifier")
-                    != Some(w.subscription.identifier.as_str()) =>
-            {
-                Some("it now comes from another subscription")
-            }
-            Some(_) => None,
-        };
-        match reason {
-            Some(reason) => {
+        match verdict(db, &key, &current, wanted, known)? {
+            Verdict::Foreign => {} // reported by the run
+            Verdict::Expire(reason) => {
                 tracing::info!("expiring image '{id}': {reason}");
                 if expire_entry(state, &key, events)? {
                     outcome.expired += 1;
                 }
             }
-            None => refresh(state, &key, &current, &wanted[&id])?,
+            Verdict::Keep => refresh(state, &key, &current, &wanted[&id])?,
         }
     }
     Ok(())
@@ -151,16 +221,8 @@ fn expired_name(state: &State, id: &str) -> String {
 
 /// Deletes expired files older than `days` (by the time in their name).
 pub(crate) fn prune(state: &mut State, days: u32) -> Result<()> {
-    let cutoff = OffsetDateTime::now_utc() - time::Duration::days(i64::from(days));
-    let keys: Vec<String> = state.expired.keys().cloned().collect();
     let mut changed = false;
-    for key in keys {
-        let Some(when) = expired_time(&key) else {
-            continue;
-        };
-        if when >= cutoff {
-            continue;
-        }
+    for key in prunable(state, days) {
         let path = state.dirs.expired.join(&key);
         match std::fs::remove_file(&path) {
             Ok(()) => tracing::info!("pruned {} (older than {days} days)", path.display()),
@@ -177,6 +239,17 @@ pub(crate) fn prune(state: &mut State, days: u32) -> Result<()> {
         State::save(&state.expired)?;
     }
     Ok(())
+}
+
+/// The expired entries older than `days` (by the time in their name).
+pub(crate) fn prunable(state: &State, days: u32) -> Vec<String> {
+    let cutoff = OffsetDateTime::now_utc() - time::Duration::days(i64::from(days));
+    state
+        .expired
+        .keys()
+        .filter(|key| expired_time(key).is_some_and(|when| when < cutoff))
+        .cloned()
+        .collect()
 }
 
 /// The time in an expired file name `<id>.<YYYY-mm-dd_HH-MM-SS>[.n]`.

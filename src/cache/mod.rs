@@ -13,6 +13,7 @@ mod expire;
 pub mod hash;
 pub mod index;
 mod operation;
+pub mod plan;
 mod progress;
 mod safefs;
 pub mod space;
@@ -235,7 +236,14 @@ impl CacheRun<'_> {
         let config = self.services.config;
         self.events.emit(EventType::ProcessPrefix, &Map::new());
         if actions.expire {
-            expire::run(&mut state, &wanted, &known, self.events, &mut outcome)?;
+            expire::run(
+                self.db,
+                &mut state,
+                &wanted,
+                &known,
+                self.events,
+                &mut outcome,
+            )?;
             let days = config.cache.expired_retention_days.value;
             if days > 0 {
                 expire::prune(&mut state, days)?;

@@ -20,6 +20,11 @@ pub struct CacheArgs {
     /// and download them again now
     #[arg(long, value_name = "IMAGE", num_args = 1..)]
     pub retry: Vec<String>,
+
+    /// Print what would be done (downloads with sizes, expiries with reasons) and change
+    /// nothing: no database write, no file moved, no event
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
 }
 
 /// Where the cache lives (also `sync`).
@@ -58,4 +63,10 @@ pub struct SyncArgs {
     /// Shell command run for every event of this run [env: VMCATCHER_CACHE_EVENT]
     #[arg(short = 'x', long, value_name = "CMD")]
     pub execute: Option<String>,
+
+    /// Fetch and verify every list, then print what the update and the cache would do
+    /// (lists withdrawn, images downloaded and expired) and change nothing: no database
+    /// write, no file moved, no event
+    #[arg(short = 'n', long)]
+    pub dry_run: bool,
 }

@@ -166,9 +166,27 @@ pub enum Command {
 
     /// Update every subscription, then expire and download: the job for cron and systemd
     #[command(
-        after_help = "Exit code: 0 when everything succeeded, else the code of the last failed\nsubscription (see 'subscribe update --help'), else 1 when an image failed."
+        after_help = "Declared endorsers and subscriptions (see 'apply --help') are applied first.\n--dry-run prints the plan and changes nothing.\n\nExit code: 0 when everything succeeded, else the code of the last failed\nsubscription (see 'subscribe update --help'), else 1 when an image failed."
     )]
     Sync(SyncArgs),
+
+    /// Make the database match the endorsers and subscriptions the configuration declares
+    #[command(
+        after_help = "Declarations: [[endorser]] and [[subscription]] tables in the configuration file
+and in conf.d/*.toml beside it (read in name order). Prints each change as it is made:
+'+' added, '~' changed (put back as declared), '-' removed, '=' not declared and kept.
+What the configuration does not declare stays unless --prune is given. 'sync' applies
+the declarations first when there are any (never with --prune)."
+    )]
+    Apply {
+        /// Print the changes and make none (applied to a scratch copy of the database)
+        #[arg(short = 'n', long)]
+        dry_run: bool,
+
+        /// Also delete the subscriptions and endorsers the configuration does not declare
+        #[arg(long)]
+        prune: bool,
+    },
 
     /// Check a signed image list without touching the database
     #[command(

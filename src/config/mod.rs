@@ -15,6 +15,7 @@ pub use database_url::DatabaseUrl;
 pub use environment::Environment;
 pub use show::Entry;
 
+pub(crate) use file::parse_toml;
 use file::{parse_config, read_config_file, FileConfig};
 
 /// Where a setting's value came from.
@@ -130,6 +131,9 @@ pub struct Config {
     pub status: StatusConfig,
     /// `VMCATCHER_LOG_CONF` was set: a Python logging file we cannot honour.
     pub legacy_log_conf: Option<String>,
+    /// Where `*.toml` drop-ins with declarations are read: `conf.d` beside the file read,
+    /// else beside the file that would be read (the system's for root, the user's else).
+    pub drop_in_dir: Option<PathBuf>,
 }
 
 /// Picks the first layer that has a value: flag, environment, file, default.
@@ -397,7 +401,6 @@ impl Config {
         one_of(&log.format, "log.format", &LOG_FORMATS)?;
 
         Ok(Config {
-            file: file_path,
             database,
             cert_dir,
             lock_timeout,
@@ -408,8 +411,23 @@ impl Config {
             trust,
             status,
             legacy_log_conf: env.get("VMCATCHER_LOG_CONF").map(str::to_string),
+            drop_in_dir: drop_in_dir(file_path.as_deref(), env),
+            file: file_path,
         })
     }
+}
+
+/// `conf.d` beside the configuration file, or beside the one that would be read.
+fn drop_in_dir(file: Option<&Path>, env: &Environment) -> Option<PathBuf> {
+    let base = match file {
+        Some(file) => file.parent()?.to_path_buf(),
+        None if env.is_root() => PathBuf::from(SYSTEM_CONFIG).parent()?.to_path_buf(),
+        None => env
+            .xdg_dir("XDG_CONFIG_HOME", ".config")
+            .ok()?
+            .join("vmcatcher"),
+    };
+    Some(base.join("conf.d"))
 }
 
 const HOUR: u64 = 3600;

@@ -188,6 +188,43 @@ impl Db {
         Ok(value)
     }
 
+    /// Writes a consistent copy of the database to `target` (a new file), for a dry run
+    /// to change instead of this one; works on a read-only connection.
+    pub fn copy_to(&self, target: &Path) -> Result<()> {
+        let name = target.to_str().ok_or_else(|| {
+            Error::Failed(format!(
+                "{} is not valid UTF-8: set TMPDIR to a plain path",
+                target.display()
+            ))
+        })?;
+        self.conn
+            .execute("VACUUM INTO ?1", [name])
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    /// A copy of this database in a new temporary directory (under `TMPDIR`), opened for
+    /// writing: what a dry run changes instead of this one. Removed when dropped.
+    pub fn scratch_copy(&self) -> Result<ScratchCopy> {
+        let dir = scratch_dir()?;
+        let path = dir.path().join("vmcatcher.db");
+        self.copy_to(&path)?;
+        Ok(ScratchCopy {
+            db: Db::open_with(&path, Access::Write)?,
+            _dir: dir,
+        })
+    }
+
+    /// A new, empty database in a temporary directory: a dry run's stand-in for a
+    /// database that does not exist yet.
+    pub fn scratch_empty() -> Result<ScratchCopy> {
+        let dir = scratch_dir()?;
+        Ok(ScratchCopy {
+            db: Db::open_with(&dir.path().join("vmcatcher.db"), Access::Create)?,
+            _dir: dir,
+        })
+    }
+
     /// Read access for queries.
     pub fn conn(&self) -> &Connection {
         &self.conn
@@ -261,6 +298,25 @@ fn describe(e: &rusqlite::Error) -> String {
 }
 
 /// The current time in the `YYYY-mm-ddTHH:MM:SSZ` form every stored date uses.
+fn scratch_dir() -> Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("vmcatcher-dry-run-")
+        .tempdir()
+        .map_err(|e| {
+            Error::Failed(format!(
+                "cannot create a scratch directory for the dry run in {}: {e}; set TMPDIR \
+                 to a writable directory",
+                std::env::temp_dir().display()
+            ))
+        })
+}
+
+/// See [`Db::scratch_copy`].
+pub struct ScratchCopy {
+    pub db: Db,
+    _dir: tempfile::TempDir,
+}
+
 pub fn now_text() -> String {
     crate::imagelist::format_date(time::OffsetDateTime::now_utc())
 }

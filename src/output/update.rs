@@ -6,7 +6,8 @@ use serde_json::json;
 use super::field;
 use crate::subscription::{UpdateReport, Updated};
 
-/// `Hit:` unchanged, `Get:` a new version imported, `Err:` refused with its exit code.
+/// `Hit:` unchanged, `Get:` a new version imported, `Err:` refused with its exit code,
+/// followed by `Withdrawn:` and why when the failure took the stored list away.
 pub(crate) fn update_lines(report: &UpdateReport) -> String {
     let mut out = String::new();
     let (mut hit, mut got, mut failed) = (0, 0, 0);
@@ -36,6 +37,9 @@ pub(crate) fn update_lines(report: &UpdateReport) -> String {
                     e.exit_code(),
                     field(&e.to_string())
                 ));
+                if let Some(why) = &o.withdrawn {
+                    out.push_str(&format!("Withdrawn: {id} {}\n", field(why)));
+                }
             }
         }
     }
@@ -47,7 +51,8 @@ pub(crate) fn update_lines(report: &UpdateReport) -> String {
 }
 
 /// `[{"identifier", "url", "result": "unchanged|updated|failed", "version", "new_images",
-/// "exit_code", "error"}]`.
+/// "exit_code", "error", "withdrawn"}]`; `withdrawn` says why this update withdrew the
+/// stored list, else null.
 pub(crate) struct UpdateJson<'a>(pub(crate) &'a UpdateReport);
 
 impl Serialize for UpdateJson<'_> {
@@ -60,6 +65,7 @@ impl Serialize for UpdateJson<'_> {
                 Ok(Updated::Unchanged { version }) => json!({
                     "identifier": o.identifier, "url": o.url, "result": "unchanged",
                     "version": version, "new_images": [], "exit_code": 0, "error": null,
+                    "withdrawn": null,
                 }),
                 Ok(Updated::Imported {
                     version,
@@ -70,12 +76,12 @@ impl Serialize for UpdateJson<'_> {
                     "new_images": new_images.iter().map(|i| json!({
                         "identifier": i.identifier, "refused": i.refused,
                     })).collect::<Vec<_>>(),
-                    "exit_code": 0, "error": null,
+                    "exit_code": 0, "error": null, "withdrawn": null,
                 }),
                 Err(e) => json!({
                     "identifier": o.identifier, "url": o.url, "result": "failed",
                     "version": null, "new_images": [], "exit_code": e.exit_code(),
-                    "error": e.to_string(),
+                    "error": e.to_string(), "withdrawn": o.withdrawn,
                 }),
             })
             .collect();

@@ -23,6 +23,13 @@ pub enum Updated {
     },
 }
 
+/// What updating one subscription did.
+pub struct Update {
+    pub result: Result<Updated>,
+    /// Why this update withdrew the stored list, when it did.
+    pub withdrawn: Option<String>,
+}
+
 /// Updates one subscription. On any failure the stored list stays current unless a
 /// definitive reason takes it away (product.md §11 point 2): a bad fetched list, a failed
 /// fetch or a passing CRL problem never does.
@@ -31,13 +38,30 @@ pub fn update(
     services: &Services<'_>,
     events: &Dispatcher,
     subscription: &Subscription,
-) -> Result<Updated> {
-    let stored = db.current_list(subscription)?;
+) -> Update {
+    let stored = match db.current_list(subscription) {
+        Ok(stored) => stored,
+        Err(e) => {
+            return Update {
+                result: Err(e),
+                withdrawn: None,
+            }
+        }
+    };
     let result = check_and_import(db, services, events, subscription, stored.as_ref());
+    let mut withdrawn = None;
     if let (Some(stored), Err(_)) = (&stored, &result) {
-        recheck_stored(db, services, subscription, stored)?;
+        match recheck_stored(db, services, subscription, stored) {
+            Ok(why) => withdrawn = why,
+            Err(e) => {
+                return Update {
+                    result: Err(e),
+                    withdrawn: None,
+                }
+            }
+        }
     }
-    result
+    Update { result, withdrawn }
 }
 
 /// Forgets the CRL problems that fetch-crl has solved since; call once per run.
@@ -173,12 +197,13 @@ fn report_changed_uri(db: &Db, stored: &StoredList, signed: &SignedList) -> Resu
 /// definitive reasons: its own expiry date, a signer no longer linked, a trust decision
 /// that changed (revoked by a valid CRL, signer expired, CA gone, namespace policy), or a
 /// CRL problem that outlasted `trust.crl_grace`. Anything else keeps it in force.
+/// Returns why, when this check withdrew the list.
 fn recheck_stored(
     db: &mut Db,
     services: &Services<'_>,
     subscription: &Subscription,
     stored: &StoredList,
-) -> Result<()> {
+) -> Result<Option<String>> {
     let now = OffsetDateTime::now_utc();
     if parse_date(&stored.expires).is_some_and(|expires| expires < now) {
         return withdraw(
@@ -250,30 +275,32 @@ fn recheck_stored(
 /// The update failed but the stored list stays in force: say so, so the administrator
 /// knows the images are safe. (A `Result` like [`withdraw`], the other outcome.)
 #[allow(clippy::unnecessary_wraps)]
-fn keep(subscription: &Subscription, stored: &StoredList, why: &str) -> Result<()> {
+fn keep(subscription: &Subscription, stored: &StoredList, why: &str) -> Result<Option<String>> {
     tracing::warn!(
         "subscription '{}': the stored list (version {}) stays in force: {why}",
         subscription.identifier,
         stored.version
     );
-    Ok(())
+    Ok(None)
 }
 
+/// Returns `why` when the list was valid until now.
 fn withdraw(
     db: &mut Db,
     subscription: &Subscription,
     stored: &StoredList,
     why: &str,
-) -> Result<()> {
-    if db.mark_list_expired(stored.id)? {
-        tracing::warn!(
-            "the stored image list of '{}' (version {}) is no longer valid: {why}; its images \
-             are no longer available and will leave the cache",
-            subscription.identifier,
-            stored.version
-        );
+) -> Result<Option<String>> {
+    if !db.mark_list_expired(stored.id)? {
+        return Ok(None);
     }
-    Ok(())
+    tracing::warn!(
+        "the stored image list of '{}' (version {}) is no longer valid: {why}; its images \
+         are no longer available and will leave the cache",
+        subscription.identifier,
+        stored.version
+    );
+    Ok(Some(why.to_string()))
 }
 
 /// After an endorser was unlinked or deleted: a current list whose signer is no longer a

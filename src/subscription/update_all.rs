@@ -7,7 +7,7 @@ use crate::events::Dispatcher;
 use crate::fetch::redact_url;
 use crate::services::Services;
 
-use super::{update, Updated};
+use super::{update, Update, Updated};
 
 /// What the update of one subscription did.
 pub struct SubscriptionOutcome {
@@ -15,6 +15,8 @@ pub struct SubscriptionOutcome {
     /// The list's URL, credentials redacted.
     pub url: String,
     pub result: Result<Updated>,
+    /// Why this update withdrew the stored list, when it did.
+    pub withdrawn: Option<String>,
 }
 
 /// What an update run did, subscription by subscription, in order.
@@ -54,22 +56,24 @@ pub fn update_all(
     let mut outcomes = Vec::with_capacity(subscriptions.len());
     for s in subscriptions {
         tracing::debug!("updating '{}' from {}", s.identifier, redact_url(&s.url));
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             update(db, services, events, s)
         }))
-        .unwrap_or_else(|_| {
-            Err(Error::Failed(
+        .unwrap_or_else(|_| Update {
+            result: Err(Error::Failed(
                 "internal error while updating it (a bug: please report it with the list); \
                  the other subscriptions go on"
                     .into(),
-            ))
+            )),
+            withdrawn: None,
         });
         events.deliver_now();
-        report(s, &result);
+        report(s, &done.result);
         outcomes.push(SubscriptionOutcome {
             identifier: s.identifier.clone(),
             url: redact_url(&s.url),
-            result,
+            result: done.result,
+            withdrawn: done.withdrawn,
         });
     }
     UpdateReport { outcomes }

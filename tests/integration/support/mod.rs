@@ -2,7 +2,9 @@
 pub(crate) mod env;
 pub(crate) mod http;
 pub(crate) mod lists;
+pub(crate) mod one_template;
 pub(crate) mod pki;
+pub(crate) mod registry;
 pub(crate) mod site;
 pub(crate) mod snapshot;
 pub(crate) mod tools;
