@@ -16,6 +16,7 @@ pub mod fetch;
 pub mod fuzzing;
 mod generate;
 pub mod imagelist;
+pub mod legacy;
 mod lock;
 mod logging;
 mod output;
