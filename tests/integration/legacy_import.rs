@@ -415,3 +415,73 @@ fn a_file_that_is_not_a_legacy_database_is_refused() {
     env.run(&["import-legacy", "--from", "/nonexistent/vmcatcher.db"])
         .failure(1, &["does not exist", "--from"]);
 }
+
+/// A subscription's identifier, basic-auth user and password, and current stored list.
+type Served = (String, Option<String>, Option<String>, Vec<u8>);
+
+/// The fixture's lists, served again from a loopback server (the fixture run's server is
+/// gone, so each subscription is pointed at it with `subscribe set --url`): every stored
+/// list verifies against the fixture's trust directory; the update is a no-op. In the
+/// idjoin database the list 0.6.3 accepted through its join bug is refused, as the import
+/// report said, until the signer's endorser is linked.
+#[test]
+fn imported_lists_verify_again_on_update() {
+    use crate::support::http::{Route, TestServer};
+    for name in ["full", "idjoin"] {
+        let (mut env, legacy) = with_legacy(name);
+        if !lists_in_date(&legacy) {
+            eprintln!("the fixture's lists expired: regenerate the fixtures to run this");
+            return;
+        }
+        env.set("VMCATCHER_DIR_CERT", fixtures().join("trust"));
+        import(&env, &legacy);
+        let server = TestServer::http();
+        let old = rusqlite::Connection::open_with_flags(
+            &legacy,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        let mut stmt = old
+            .prepare(
+                "SELECT s.identifier, s.userName, s.password, l.data FROM subscription s \
+                 JOIN \"imageListInstance\" l ON l.id = s.imagelist_latest",
+            )
+            .unwrap();
+        let rows: Vec<Served> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for (identifier, user, password, data) in &rows {
+            let path = format!("/{identifier}");
+            let route = match (user, password) {
+                (Some(u), Some(p)) if !u.is_empty() => {
+                    Route::ok(data.clone()).require_basic_auth(u, p)
+                }
+                _ => Route::ok(data.clone()),
+            };
+            server.route(&path, route);
+            env.run(&["subscribe", "set", identifier, "--url", &server.url(&path)])
+                .success();
+        }
+        let before = stdout_lines(&env, &["image", "list"]);
+        let run = env.run(&["subscribe", "update"]);
+        if name == "idjoin" {
+            run.failure(13, &["55555555"]);
+            env.run(&[
+                "endorser",
+                "link",
+                "alice",
+                "55555555-5555-4555-8555-555555555555",
+            ])
+            .success();
+            env.run(&["subscribe", "update"]).success();
+        } else {
+            run.success();
+        }
+        assert_eq!(stdout_lines(&env, &["image", "list"]), before, "{name}");
+        for (identifier, ..) in &rows {
+            assert!(!server.requests_to(&format!("/{identifier}")).is_empty());
+        }
+    }
+}

@@ -19,6 +19,7 @@ mod hardening;
 mod help;
 mod install;
 mod layout;
+mod legacy_cache;
 mod legacy_import;
 mod output;
 mod plugins;
