@@ -19,6 +19,7 @@ pub mod imagelist;
 pub mod legacy;
 mod lock;
 mod logging;
+pub mod multicall;
 mod output;
 mod services;
 mod status;

@@ -20,6 +20,7 @@ mod write;
 
 use std::path::Path;
 
+pub(crate) use map::split_credentials;
 pub use report::{Counts, Finding, Report, Severity};
 
 use crate::db::Db;

@@ -2,22 +2,10 @@
 //! import, and afterwards the listings show what the original showed (its own output is in
 //! `*.views.txt`), apart from the differences docs/migration.md lists.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::support::legacy::{as_ours, fixtures, view, views, with_legacy};
 use crate::support::TestEnv;
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/legacy-db")
-}
-
-/// A copy of fixture database `name` in the test's directory (the original stays pristine
-/// whatever the code under test does), and the environment to import it with.
-fn with_legacy(name: &str) -> (TestEnv, PathBuf) {
-    let env = TestEnv::new();
-    let copy = env.path(&format!("legacy-{name}.db"));
-    std::fs::copy(fixtures().join(format!("legacy-{name}.db")), &copy).unwrap();
-    (env, copy)
-}
 
 fn import(env: &TestEnv, legacy: &Path) -> String {
     let run = env.run(&["import-legacy", "--from", legacy.to_str().unwrap()]);
@@ -29,30 +17,6 @@ fn import(env: &TestEnv, legacy: &Path) -> String {
         run.stderr
     );
     run.stdout.clone()
-}
-
-/// The original's outputs in a `*.views.txt`: `(command, lines)` per `$ command` block.
-fn views(name: &str) -> Vec<(String, Vec<String>)> {
-    let text =
-        std::fs::read_to_string(fixtures().join(format!("legacy-{name}.views.txt"))).unwrap();
-    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
-    for line in text.lines() {
-        if let Some(command) = line.strip_prefix("$ ") {
-            let command = command.split("   #").next().unwrap().trim().to_string();
-            blocks.push((command, Vec::new()));
-        } else if !line.is_empty() {
-            blocks.last_mut().unwrap().1.push(line.to_string());
-        }
-    }
-    blocks
-}
-
-/// The original's output of `command`, when the fixture recorded it.
-fn view(name: &str, command: &str) -> Option<Vec<String>> {
-    views(name)
-        .into_iter()
-        .find(|(c, _)| c == command)
-        .map(|(_, lines)| lines)
 }
 
 fn sorted(lines: impl IntoIterator<Item = String>) -> Vec<String> {
@@ -84,13 +48,6 @@ fn lists_in_date(legacy: &Path) -> bool {
         ))
         .unwrap();
     first.is_none_or(|f| f > now)
-}
-
-/// The original's line as this tool prints it, where docs/migration.md says they differ.
-fn as_ours(line: &str) -> String {
-    line.replace("\tNone\t", "\tBoth\t")
-        .replace("trustAnchor=None", "trustAnchor=Both")
-        .replace("password=fixture-secret", "password=********")
 }
 
 /// Compares the four listings and every `subscribe show` block with the original's.

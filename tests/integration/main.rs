@@ -21,6 +21,7 @@ mod install;
 mod layout;
 mod legacy_cache;
 mod legacy_import;
+mod legacy_names;
 mod output;
 mod plugins;
 mod quickstart;
