@@ -20,6 +20,7 @@ mod help;
 mod install;
 mod layout;
 mod legacy_cache;
+mod legacy_handler;
 mod legacy_import;
 mod legacy_names;
 mod output;
