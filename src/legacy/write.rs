@@ -26,9 +26,9 @@ pub(crate) fn apply(tx: &Transaction<'_>, legacy: &LegacyDb, report: &mut Report
         .iter()
         .map(|e| (e.id, e.identifier.as_str()))
         .collect();
-    endorsers(tx, legacy, &endorser_names, report)?;
+    let conflicted = endorsers(tx, legacy, &endorser_names, report)?;
     let targets = subscriptions(tx, legacy, report)?;
-    links(tx, legacy, &endorser_names, &targets, report)?;
+    links(tx, legacy, &endorser_names, &conflicted, &targets, report)?;
     images(tx, legacy, &targets, report)?;
     let current = lists(tx, legacy, &targets, report)?;
     current_lists(tx, legacy, &targets, &current, report)?;
@@ -37,12 +37,15 @@ pub(crate) fn apply(tx: &Transaction<'_>, legacy: &LegacyDb, report: &mut Report
     Ok(())
 }
 
+/// Imports the endorsers; returns those that exist here with other credentials (kept as
+/// they are, so not the 0.6.3 endorser of that name).
 fn endorsers(
     tx: &Transaction<'_>,
     legacy: &LegacyDb,
     names: &HashMap<i64, &str>,
     report: &mut Report,
-) -> Result<()> {
+) -> Result<HashSet<String>> {
+    let mut conflicted = HashSet::new();
     for credential in &legacy.credentials {
         let owner = credential.endorser.and_then(|id| names.get(&id).copied());
         match (credential.endorser, owner) {
@@ -87,6 +90,7 @@ fn endorsers(
                 report.unchanged.endorsers += 1;
                 report.unchanged.credentials += want.len();
             } else {
+                conflicted.insert(endorser.identifier.clone());
                 let missing: Vec<String> = want
                     .difference(&have)
                     .map(|(dn, ca)| format!("--dn '{dn}' --ca '{ca}'"))
@@ -130,7 +134,7 @@ fn endorsers(
         report.imported.credentials += free.len();
         join_differences(legacy, names, endorser.id, &endorser.identifier, report);
     }
-    Ok(())
+    Ok(conflicted)
 }
 
 /// 0.6.3 joined `endorser.id = endorserPrincible.id` (its defect 1): for each credential of
@@ -411,6 +415,7 @@ fn links(
     tx: &Transaction<'_>,
     legacy: &LegacyDb,
     names: &HashMap<i64, &str>,
+    conflicted: &HashSet<String>,
     targets: &HashMap<i64, Target>,
     report: &mut Report,
 ) -> Result<()> {
@@ -436,6 +441,20 @@ fn links(
         let Some(target) = link.subscription.and_then(|id| targets.get(&id)) else {
             continue; // a subscription that was here already keeps its own links
         };
+        if conflicted.contains(endorser) {
+            // The endorser of that name here has other credentials: linking it would let
+            // them sign this list.
+            report.add(
+                Severity::Conflict,
+                format!(
+                    "endorser link {endorser} - {} not imported: '{endorser}' here is not the \
+                     0.6.3 endorser of that name (see above); if it should sign the list: \
+                     vmcatcher endorser link {endorser} {}",
+                    target.identifier, target.identifier
+                ),
+            );
+            continue;
+        }
         let exists: bool = tx
             .query_row(
                 "SELECT count(*) FROM endorser WHERE identifier = ?1",

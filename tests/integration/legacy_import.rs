@@ -304,7 +304,15 @@ fn conflicts_are_reported_and_the_rows_here_kept() {
         report.contains("conflict: endorser 'alice' exists here with other credentials"),
         "{report}"
     );
-    assert!(report.contains("1 conflict(s)"), "{report}");
+    // Its links are not imported either: its credentials would sign those lists.
+    assert!(
+        report.contains("endorser link alice - 11111111-1111-4111-8111-111111111111 not imported"),
+        "{report}"
+    );
+    assert!(report.contains("3 conflict(s)"), "{report}");
+    let run = env.run(&["endorser", "links"]);
+    run.success();
+    assert!(!run.stdout.contains("'alice'"), "{}", run.stdout);
     let run = env.run(&["endorser", "show", "alice"]);
     run.success();
     assert!(run.stdout.contains("CN=Someone Else") && !run.stdout.contains("Good Endorser"));
