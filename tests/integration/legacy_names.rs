@@ -415,3 +415,178 @@ fn install_links_the_legacy_names_and_uninstall_removes_them() {
         "only the original's file is left"
     );
 }
+
+/// The rest of the original's options: --image-accept/--image-refuse, the decorators on a
+/// selection, -f SMIME/message, and vmcatcher_cache's directories and actions.
+#[test]
+fn selections_decorators_formats_and_cache_options() {
+    let mut env = TestEnv::new();
+    trust_dir(&env, &TrustDirOptions::default());
+    let bin = links(&env);
+    let server = TestServer::http();
+    server.route("/a", Route::ok(A));
+    server.route("/b", Route::ok(B));
+    serve(&server, "1", false);
+    let url = server.url("/list");
+    legacy(
+        &env,
+        &bin,
+        "vmcatcher_subscribe",
+        &["-e", "-s", &url, "--imagelist-newimage-refuse"],
+    )
+    .success();
+    let run = legacy(&env, &bin, "vmcatcher_subscribe", &["-i", "-u", LIST_ID]);
+    assert!(
+        run.stdout.contains("subscription.updateMode=0\n"),
+        "{}",
+        run.stdout
+    );
+    // Refuse B, pre-approve C before any list has it: paired with -u by position.
+    legacy(
+        &env,
+        &bin,
+        "vmcatcher_subscribe",
+        &["-u", LIST_ID, "--image-refuse", IMAGE_B],
+    )
+    .success();
+    legacy(
+        &env,
+        &bin,
+        "vmcatcher_subscribe",
+        &["-u", LIST_ID, "--image-accept", C],
+    )
+    .success();
+    legacy(
+        &env,
+        &bin,
+        "vmcatcher_subscribe",
+        &["-u", LIST_ID, "--image-accept", "x", "--image-accept", "y"],
+    )
+    .failure(1, &["Not enough subscriptions selected"]);
+    serve(&server, "2", true);
+    // The policy decorator on a selection also updates it, as 0.6.3 did.
+    legacy(
+        &env,
+        &bin,
+        "vmcatcher_subscribe",
+        &[
+            "-r",
+            &url,
+            "--imagelist-newimage-accept",
+            "--uri-trustanchor-set",
+            "igtf",
+        ],
+    )
+    .success();
+    let run = legacy(&env, &bin, "vmcatcher_subscribe", &["-l"]);
+    assert_eq!(run.stdout, format!("{LIST_ID}\tTrue\tIGTF\t{url}\n"));
+    let run = legacy(&env, &bin, "vmcatcher_image", &["-l"]);
+    assert_eq!(
+        run.stdout,
+        format!("{IMAGE_A}\t2\t{LIST_ID}\n{C}\t2\t{LIST_ID}\n"),
+        "B refused, C accepted, version 2 imported"
+    );
+    legacy(
+        &env,
+        &bin,
+        "vmcatcher_subscribe",
+        &["-u", LIST_ID, "--uri-trustanchor-set", "sideways"],
+    )
+    .failure(1, &["Invalid trust anchor value"]);
+    // -f SMIME is the stored message byte for byte; -f message its signed content.
+    let mut spec = ListSpec::new("2");
+    spec.images = vec![
+        image(IMAGE_A, A, &server.url("/a")),
+        image(IMAGE_B, B, &server.url("/b")),
+        image(C, b"image c", &server.url("/c")),
+    ];
+    let run = Command::new(bin.join("vmcatcher_subscribe"))
+        .args(["-i", "-u", LIST_ID, "-f", "SMIME"])
+        .env_clear()
+        .envs(env_vars(&env))
+        .current_dir(env.root())
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    assert!(
+        run.stdout.starts_with(b"MIME-Version: 1.0"),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    let run = legacy(
+        &env,
+        &bin,
+        "vmcatcher_subscribe",
+        &["-i", "-u", LIST_ID, "-f", "message"],
+    );
+    run.success();
+    // The signed content as signed: with the CRLF line ends S/MIME canonicalisation gave it.
+    assert_eq!(
+        run.stdout.replace("\r\n", "\n").trim_end(),
+        spec.json().trim_end()
+    );
+
+    // vmcatcher_cache: -C with partial and expired inside it, -D (implies -E), -s, -x.
+    legacy(&env, &bin, "vmcatcher_image", &["--add", "--uuid", IMAGE_A]).success();
+    let cache = env.path("images");
+    let log = env.path("events.log");
+    let handler = format!(
+        "echo $VMCATCHER_EVENT_TYPE $VMCATCHER_CACHE_DIR_DOWNLOAD >> {}",
+        log.display()
+    );
+    legacy(
+        &env,
+        &bin,
+        "vmcatcher_cache",
+        &["-C", cache.to_str().unwrap(), "-D", "-x", &handler],
+    )
+    .success();
+    assert_eq!(std::fs::read(cache.join(IMAGE_A)).unwrap(), A);
+    let events = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        events.contains(&format!("AvailablePostfix {}/partial", cache.display())),
+        "{events}"
+    );
+    std::fs::write(cache.join(IMAGE_A), b"bit rot").unwrap();
+    let expired = env.path("old-images");
+    legacy(
+        &env,
+        &bin,
+        "vmcatcher_cache",
+        &[
+            "-C",
+            cache.to_str().unwrap(),
+            "-e",
+            expired.to_str().unwrap(),
+            "-s",
+        ],
+    )
+    .failure(1, &["size incorrect"]);
+    assert_eq!(
+        std::fs::read_dir(&expired).unwrap().count(),
+        2,
+        "the file and cache.index"
+    );
+    env.set("VMCATCHER_CACHE_ACTION_DOWNLOAD", "1");
+    legacy(
+        &env,
+        &bin,
+        "vmcatcher_cache",
+        &["-C", cache.to_str().unwrap(), "-E"],
+    )
+    .success();
+    assert_eq!(
+        std::fs::read(cache.join(IMAGE_A)).unwrap(),
+        A,
+        "downloaded again: env action"
+    );
+}
+
+/// The environment of `env` (for a command whose raw bytes the test reads).
+fn env_vars(env: &TestEnv) -> Vec<(String, String)> {
+    let probe = env.command(&[]);
+    probe
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_str()?.to_string(), v?.to_str()?.to_string())))
+        .collect()
+}
