@@ -13,6 +13,7 @@
 mod cache;
 mod endorser;
 mod image;
+mod json;
 mod options;
 mod subscribe;
 
@@ -153,13 +154,51 @@ pub fn run(tool: Tool, args: &[OsString]) -> u8 {
         }
     };
     let globals = globals(tool, &given);
+    let json = tool != Tool::Cache && wants_json(&given);
     for step in steps {
+        if let Some(listing) = json.then(|| original_json(&step)).flatten() {
+            let code = match json::print(&listing, given.value("database")) {
+                Ok(()) | Err(crate::Error::BrokenPipe) => 0,
+                Err(e) => {
+                    eprintln!("{prog}: error: {e}");
+                    e.exit_code()
+                }
+            };
+            if code != 0 {
+                return code;
+            }
+            continue;
+        }
         let code = run_step(prog, &globals, step);
         if code != 0 {
             return code;
         }
     }
     0
+}
+
+/// `-f json` (or `VMCATCHER_OUTPUT_FORMAT=json`): the listings come in the original's
+/// JSON shapes.
+fn wants_json(given: &Given) -> bool {
+    given
+        .value("format")
+        .or_else(|| std::env::var("VMCATCHER_OUTPUT_FORMAT").ok())
+        .is_some_and(|f| f.eq_ignore_ascii_case("json"))
+}
+
+/// The listing of `step` that the original printed in a JSON shape of its own.
+fn original_json(step: &Step) -> Option<json::Listing> {
+    let args: Vec<&str> = step.args.iter().map(String::as_str).collect();
+    Some(match args.as_slice() {
+        ["subscribe", "list"] => json::Listing::Subscriptions,
+        ["image", "list"] => json::Listing::Images,
+        ["endorser", "list"] => json::Listing::Endorsers,
+        ["endorser", "links"] => json::Listing::Links,
+        ["subscribe", "show", refs @ ..] => {
+            json::Listing::SubscriptionInfo(refs.iter().map(|r| (*r).to_string()).collect())
+        }
+        _ => return None,
+    })
 }
 
 /// The options every original command has, as `vmcatcher` global options. The original
