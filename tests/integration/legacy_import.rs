@@ -450,3 +450,77 @@ fn imported_lists_verify_again_on_update() {
         }
     }
 }
+
+/// Databases of older releases lack columns (no `updateMode` before 0.5, no
+/// `trustAnchor`/`userName`/`password` before 0.4; the credentials then lived in the URL):
+/// told apart by their columns, imported with the defaults those releases had.
+#[test]
+fn older_schema_generations_import() {
+    let (env, legacy) = with_legacy("full");
+    {
+        let conn = rusqlite::Connection::open(&legacy).unwrap();
+        conn.execute_batch(
+            "UPDATE subscription SET uri = 'http://fixtureuser:fixture-secret@127.0.0.1:41429/private/list1.smime' WHERE id = 1;
+             ALTER TABLE subscription DROP COLUMN \"updateMode\";
+             ALTER TABLE subscription DROP COLUMN \"trustAnchor\";
+             ALTER TABLE subscription DROP COLUMN \"userName\";
+             ALTER TABLE subscription DROP COLUMN password;",
+        )
+        .unwrap();
+    }
+    let report = import(&env, &legacy);
+    assert!(report.contains("(vmcatcher <0.4 schema)"), "{report}");
+    assert!(report.contains("taken out of the URL"), "{report}");
+    let run = env.run(&["subscribe", "list"]);
+    run.success();
+    assert!(
+        run.stdout.contains("11111111-1111-4111-8111-111111111111\tTrue\tBoth\thttp://127.0.0.1:41429/private/list1.smime\n"),
+        "{}",
+        run.stdout
+    );
+    let run = env.run(&["subscribe", "show", "1111"]);
+    assert!(
+        run.stdout
+            .contains("subscription.hv:uri.username=fixtureuser\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("subscription.updateMode=0\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("fixture-secret"));
+}
+
+/// A stored message whose bytes were damaged is reported and left out; the rest imports.
+#[test]
+fn a_damaged_stored_list_is_reported_and_skipped() {
+    let (env, legacy) = with_legacy("full");
+    {
+        let conn = rusqlite::Connection::open(&legacy).unwrap();
+        let data: Vec<u8> = conn
+            .query_row(
+                "SELECT data FROM \"imageListInstance\" WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let text = String::from_utf8(data)
+            .unwrap()
+            .replace("revision 1", "revision 9");
+        conn.execute(
+            "UPDATE \"imageListInstance\" SET data = ?1 WHERE id = 1",
+            [text.into_bytes()],
+        )
+        .unwrap();
+    }
+    let report = import(&env, &legacy);
+    assert!(
+        report.contains("skipped: stored list row 1 of 11111111-1111-4111-8111-111111111111")
+            && report.contains("not imported"),
+        "{report}"
+    );
+    assert!(report.contains("6 stored lists"), "{report}");
+    same_views("full", &env, &legacy);
+}
