@@ -18,6 +18,7 @@ pub(crate) enum Listing {
     Endorsers,
     Links,
     SubscriptionInfo(Vec<String>),
+    ImageInfo(Vec<String>),
 }
 
 /// Prints `listing` from the configured database (`-d` given as `database`).
@@ -83,6 +84,15 @@ pub(crate) fn print(listing: &Listing, database: Option<String>) -> Result<()> {
                 .map(subscription_info)
                 .collect()
         }
+        Listing::ImageInfo(references) => {
+            let mut out = Vec::new();
+            for reference in references {
+                for detail in db.find_images(reference)? {
+                    out.push(image_info(&db, &detail)?);
+                }
+            }
+            out
+        }
     };
     let text: Vec<String> = values.iter().map(py2_dumps).collect();
     crate::output::write(text.join("\n"))
@@ -117,6 +127,49 @@ fn subscription_info(view: &SubscriptionView) -> Value {
     }
     top.insert("Subscription".into(), Value::Object(sub));
     Value::Object(top)
+}
+
+/// `vmcatcher_image -i -f json`: the image's record in its subscription's current list,
+/// the subscription and the endorser whose credential signed that list. `arch` is the
+/// image's architecture (0.6.3 printed the hypervisor there, its defect 9).
+fn image_info(db: &Db, detail: &crate::db::ImageDetail) -> Result<Value> {
+    let subscription = db.find_subscription(&detail.subscription)?;
+    let view = db.subscription_view(&subscription)?;
+    let mut top = match subscription_info(&view) {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    };
+    top.insert(
+        "ImageDefinition".into(),
+        json!({"cache": i64::from(detail.selected), "identifier": detail.identifier}),
+    );
+    top.insert("SubscriptionAuth".into(), json!({}));
+    if let Some(r) = &detail.record {
+        top.insert(
+            "ImageInstance".into(),
+            json!({
+                "arch": r.arch, "comments": r.comments, "description": r.description,
+                "hypervisor": r.hypervisor, "sha512": r.sha512, "size": r.size,
+                "sl:os": r.os, "sl:osversion": r.osversion, "title": r.title, "uri": r.uri,
+                "version": r.version,
+            }),
+        );
+    }
+    if let Some(list) = &view.list {
+        top.insert(
+            "EndorserPrincible".into(),
+            json!({"issuer": list.signer_ca, "subject": list.signer_dn}),
+        );
+        let owner = db.endorsers()?.into_iter().find(|e| {
+            e.credentials
+                .iter()
+                .any(|c| c.dn == list.signer_dn && c.ca == list.signer_ca)
+        });
+        if let Some(owner) = owner {
+            top.insert("Endorser".into(), json!({"identifier": owner.identifier}));
+        }
+    }
+    Ok(Value::Object(top))
 }
 
 /// Python 2's `json.dumps(value, sort_keys=True, indent=4)`.

@@ -197,6 +197,9 @@ fn original_json(step: &Step) -> Option<json::Listing> {
         ["subscribe", "show", refs @ ..] => {
             json::Listing::SubscriptionInfo(refs.iter().map(|r| (*r).to_string()).collect())
         }
+        ["image", "show", refs @ ..] => {
+            json::Listing::ImageInfo(refs.iter().map(|r| (*r).to_string()).collect())
+        }
         _ => return None,
     })
 }
