@@ -633,3 +633,55 @@ fn env_vars(env: &TestEnv) -> Vec<(String, String)> {
         .filter_map(|(k, v)| Some((k.to_str()?.to_string(), v?.to_str()?.to_string())))
         .collect()
 }
+
+/// fogbow's VMCatcherStoragePlugin: `vmcatcher_subscribe --imagelist-newimage-subscribe
+/// --auto-endorse -s <url>`, then `vmcatcher_subscribe -U; vmcatcher_cache` from several
+/// threads at once (the run lock serialises them).
+#[test]
+fn fogbow_plugin_command_lines() {
+    let mut env = TestEnv::new();
+    trust_dir(&env, &TrustDirOptions::default());
+    env.set("VMCATCHER_CACHE_DIR_CACHE", env.path("cache"));
+    let bin = links(&env);
+    let server = TestServer::http();
+    server.route("/a", Route::ok(A));
+    server.route("/b", Route::ok(B));
+    serve(&server, "1", false);
+    let url = server.url("/list");
+    legacy(
+        &env,
+        &bin,
+        "vmcatcher_subscribe",
+        &[
+            "--imagelist-newimage-subscribe",
+            "--auto-endorse",
+            "-s",
+            &url,
+        ],
+    )
+    .success();
+    let run = legacy(&env, &bin, "vmcatcher_image", &["-l"]);
+    assert_eq!(
+        run.stdout,
+        format!("{IMAGE_A}\t3\t{LIST_ID}\n{IMAGE_B}\t3\t{LIST_ID}\n")
+    );
+    std::thread::scope(|s| {
+        let runs: Vec<_> = (0..3)
+            .map(|_| {
+                s.spawn(|| {
+                    let update = legacy(&env, &bin, "vmcatcher_subscribe", &["-U"]);
+                    let cache = legacy(&env, &bin, "vmcatcher_cache", &[]);
+                    (update, cache)
+                })
+            })
+            .collect();
+        for run in runs {
+            let (update, cache) = run.join().unwrap();
+            update.success();
+            cache.success();
+        }
+    });
+    assert_eq!(std::fs::read(env.path("cache").join(IMAGE_A)).unwrap(), A);
+    assert_eq!(std::fs::read(env.path("cache").join(IMAGE_B)).unwrap(), B);
+    assert_eq!(server.requests_to("/a").len(), 1, "downloaded once");
+}
