@@ -360,15 +360,7 @@ pub(crate) fn import_list(
     let list_id = insert_list(tx, subscription.id, new, &now, None)?;
     let mut new_images = Vec::new();
     for image in &list.images {
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM image WHERE subscription_id = ?1 AND identifier = ?2",
-                params![subscription.id, image.identifier],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sql)?;
-        let image_id = if let Some(id) = existing {
+        let image_id = if let Some(id) = image_row(tx, subscription.id, &image.identifier)? {
             id
         } else {
             let policy = if first && subscription.new_images == NewImages::Refuse {
@@ -404,6 +396,21 @@ pub(crate) fn import_list(
     )
     .map_err(sql)?;
     Ok(new_images)
+}
+
+/// The id of a subscription's image row, refused ones included.
+pub(crate) fn image_row(
+    tx: &Transaction<'_>,
+    subscription_id: i64,
+    identifier: &str,
+) -> Result<Option<i64>> {
+    tx.query_row(
+        "SELECT id FROM image WHERE subscription_id = ?1 AND identifier = ?2",
+        params![subscription_id, identifier],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(sql)
 }
 
 /// Stores a list (row and message) for a subscription without making it current; returns

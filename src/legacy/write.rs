@@ -652,15 +652,7 @@ fn store_list(
         expired.as_deref(),
     )?;
     for image in &parsed.images {
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM image WHERE subscription_id = ?1 AND identifier = ?2",
-                params![target.id, image.identifier],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db::sql)?;
-        let image_id = if let Some(id) = existing {
+        let image_id = if let Some(id) = db::image_row(tx, target.id, &image.identifier)? {
             id
         } else {
             tx.execute(

@@ -49,18 +49,27 @@ fn serve(server: &TestServer, version: &str, with_c: bool) {
     server.route("/list", Route::ok(spec.signed()));
 }
 
-#[test]
-fn a_site_runs_its_old_command_lines() {
+/// A test site with the original's names linked: trust directory, a server with the list
+/// (version 1: images A and B) and the images; returns the list's URL too.
+fn old_site(cache_from_env: bool) -> (TestEnv, PathBuf, TestServer, String) {
     let mut env = TestEnv::new();
     trust_dir(&env, &TrustDirOptions::default());
-    let cache = env.path("cache");
-    env.set("VMCATCHER_CACHE_DIR_CACHE", &cache);
+    if cache_from_env {
+        env.set("VMCATCHER_CACHE_DIR_CACHE", env.path("cache"));
+    }
     let bin = links(&env);
     let server = TestServer::http();
     server.route("/a", Route::ok(A));
     server.route("/b", Route::ok(B));
     serve(&server, "1", false);
     let url = server.url("/list");
+    (env, bin, server, url)
+}
+
+#[test]
+fn a_site_runs_its_old_command_lines() {
+    let (env, bin, server, url) = old_site(true);
+    let cache = env.path("cache");
     let good = &pki().good.cert;
     let (dn, ca) = (subject(good), issuer(good));
 
@@ -463,14 +472,7 @@ fn install_links_the_legacy_names_and_uninstall_removes_them() {
 /// selection, -f SMIME/message, and vmcatcher_cache's directories and actions.
 #[test]
 fn selections_decorators_formats_and_cache_options() {
-    let mut env = TestEnv::new();
-    trust_dir(&env, &TrustDirOptions::default());
-    let bin = links(&env);
-    let server = TestServer::http();
-    server.route("/a", Route::ok(A));
-    server.route("/b", Route::ok(B));
-    serve(&server, "1", false);
-    let url = server.url("/list");
+    let (mut env, bin, server, url) = old_site(false);
     legacy(
         &env,
         &bin,
@@ -639,15 +641,7 @@ fn env_vars(env: &TestEnv) -> Vec<(String, String)> {
 /// threads at once (the run lock serialises them).
 #[test]
 fn fogbow_plugin_command_lines() {
-    let mut env = TestEnv::new();
-    trust_dir(&env, &TrustDirOptions::default());
-    env.set("VMCATCHER_CACHE_DIR_CACHE", env.path("cache"));
-    let bin = links(&env);
-    let server = TestServer::http();
-    server.route("/a", Route::ok(A));
-    server.route("/b", Route::ok(B));
-    serve(&server, "1", false);
-    let url = server.url("/list");
+    let (env, bin, server, url) = old_site(true);
     legacy(
         &env,
         &bin,
