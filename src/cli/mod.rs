@@ -219,7 +219,7 @@ Examples:
     )]
     ImportLegacy {
         /// The 0.6.3 database: sqlite:////abs/path.db, sqlite:///rel/path.db or a path (default: VMCATCHER_RDBMS, else the original's sqlite:///vmcatcher.db)
-        #[arg(long, value_name = "URL")]
+        #[arg(long, value_name = "URL", add = clap_complete::ArgValueCompleter::new(clap_complete::PathCompleter::file()))]
         from: Option<String>,
 
         /// Print what would be imported; write nothing
