@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::legacy::{as_ours, fixtures, view, views, with_legacy};
+use crate::support::legacy::{as_ours, fixtures, lists_in_date, view, views, with_legacy};
 use crate::support::TestEnv;
 
 fn import(env: &TestEnv, legacy: &Path) -> String {
@@ -29,25 +29,6 @@ fn stdout_lines(env: &TestEnv, args: &[&str]) -> Vec<String> {
     let run = env.run(args);
     run.success();
     run.stdout.lines().map(str::to_string).collect()
-}
-
-/// Whether the fixture's stored lists are still in date (they expire 30 days after the
-/// fixtures were made): state bit 2 and `imagelist.expired` depend on it.
-fn lists_in_date(legacy: &Path) -> bool {
-    let conn =
-        rusqlite::Connection::open_with_flags(legacy, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let first: Option<String> = conn
-        .query_row("SELECT min(expires) FROM imageListInstance", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    let now = time::OffsetDateTime::now_utc()
-        .format(&time::macros::format_description!(
-            "[year]-[month]-[day] [hour]:[minute]:[second]"
-        ))
-        .unwrap();
-    first.is_none_or(|f| f > now)
 }
 
 /// Compares the four listings and every `subscribe show` block with the original's.

@@ -1,7 +1,7 @@
 //! The databases vmcatcher 0.6.3 made itself (tests/fixtures/legacy-db) and its own
 //! outputs of them, for the import and legacy-name tests.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::TestEnv;
 
@@ -47,4 +47,23 @@ pub(crate) fn as_ours(line: &str) -> String {
     line.replace("\tNone\t", "\tBoth\t")
         .replace("trustAnchor=None", "trustAnchor=Both")
         .replace("password=fixture-secret", "password=********")
+}
+
+/// Whether the fixture's stored lists are still in date (they expire 30 days after the
+/// fixtures were made): state bit 2 and `imagelist.expired` depend on it.
+pub(crate) fn lists_in_date(legacy: &Path) -> bool {
+    let conn =
+        rusqlite::Connection::open_with_flags(legacy, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let first: Option<String> = conn
+        .query_row("SELECT min(expires) FROM imageListInstance", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::macros::format_description!(
+            "[year]-[month]-[day] [hour]:[minute]:[second]"
+        ))
+        .unwrap();
+    first.is_none_or(|f| f > now)
 }
