@@ -37,7 +37,8 @@ fn legacy(env: &TestEnv, bin: &Path, name: &str, args: &[&str]) -> Run {
     env.run_as(&bin.join(name), args)
 }
 
-fn serve(server: &TestServer, version: &str, with_c: bool) {
+/// Serves version `version` of the list (with image C too when `with_c`); returns it.
+fn serve(server: &TestServer, version: &str, with_c: bool) -> ListSpec {
     let mut spec = ListSpec::new(version);
     spec.images = vec![
         image(IMAGE_A, A, &server.url("/a")),
@@ -47,6 +48,7 @@ fn serve(server: &TestServer, version: &str, with_c: bool) {
         spec.images.push(image(C, b"image c", &server.url("/c")));
     }
     server.route("/list", Route::ok(spec.signed()));
+    spec
 }
 
 /// A test site with the original's names linked: trust directory, a server with the list
@@ -61,7 +63,7 @@ fn old_site(cache_from_env: bool) -> (TestEnv, PathBuf, TestServer, String) {
     let server = TestServer::http();
     server.route("/a", Route::ok(A));
     server.route("/b", Route::ok(B));
-    serve(&server, "1", false);
+    let _ = serve(&server, "1", false);
     let url = server.url("/list");
     (env, bin, server, url)
 }
@@ -129,7 +131,7 @@ fn a_site_runs_its_old_command_lines() {
         &["-u", LIST_ID, "--imagelist-newimage-refuse"],
     )
     .success();
-    serve(&server, "2", true);
+    let _ = serve(&server, "2", true);
     let run = legacy(&env, &bin, "vmcatcher_subscribe", &["-U"]);
     run.success();
     let run = legacy(&env, &bin, "vmcatcher_image", &["-l"]);
@@ -513,7 +515,7 @@ fn selections_decorators_formats_and_cache_options() {
         &["-u", LIST_ID, "--image-accept", "x", "--image-accept", "y"],
     )
     .failure(1, &["Not enough subscriptions selected"]);
-    serve(&server, "2", true);
+    let served = serve(&server, "2", true);
     // The policy decorator on a selection also updates it, as 0.6.3 did.
     legacy(
         &env,
@@ -544,12 +546,6 @@ fn selections_decorators_formats_and_cache_options() {
     )
     .failure(1, &["Invalid trust anchor value"]);
     // -f SMIME is the stored message byte for byte; -f message its signed content.
-    let mut spec = ListSpec::new("2");
-    spec.images = vec![
-        image(IMAGE_A, A, &server.url("/a")),
-        image(IMAGE_B, B, &server.url("/b")),
-        image(C, b"image c", &server.url("/c")),
-    ];
     let run = Command::new(bin.join("vmcatcher_subscribe"))
         .args(["-i", "-u", LIST_ID, "-f", "SMIME"])
         .env_clear()
@@ -573,7 +569,7 @@ fn selections_decorators_formats_and_cache_options() {
     // The signed content as signed: with the CRLF line ends S/MIME canonicalisation gave it.
     assert_eq!(
         run.stdout.replace("\r\n", "\n").trim_end(),
-        spec.json().trim_end()
+        served.json().trim_end()
     );
 
     // vmcatcher_cache: -C with partial and expired inside it, -D (implies -E), -s, -x.
