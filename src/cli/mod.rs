@@ -221,6 +221,30 @@ up after cache.max_tries, or no successful sync recorded."
         nagios: bool,
     },
 
+    /// Import a vmcatcher 0.6.3 database (read only, never changed) into this one
+    #[command(
+        name = "import-legacy",
+        after_help = "Imports endorsers and credentials, subscriptions (with their new-image policy, TLS
+anchors and basic-auth credentials), endorser links, image selections and the stored
+signed lists, byte for byte. Rows already here and the same are left alone; a different
+one is reported as a conflict and kept. A second import changes nothing and says so.
+Every place where 0.6.3 behaved differently (its credential join by row id, dangling
+rows) is reported. See docs/migration.md.
+
+Examples:
+  vmcatcher import-legacy --from sqlite:////var/lib/vmcatcher/vmcatcher.db --dry-run
+  vmcatcher --database /var/lib/vmcatcher/vmcatcher-rs.db import-legacy --from /root/vmcatcher.db"
+    )]
+    ImportLegacy {
+        /// The 0.6.3 database: sqlite:////abs/path.db, sqlite:///rel/path.db or a path (default: VMCATCHER_RDBMS, else the original's sqlite:///vmcatcher.db)
+        #[arg(long, value_name = "URL", add = clap_complete::ArgValueCompleter::new(clap_complete::PathCompleter::file()))]
+        from: Option<String>,
+
+        /// Print what would be imported; write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+
     /// The event journal: deliveries to handlers, and retrying them
     #[command(subcommand)]
     Events(EventsCommand),

@@ -6,6 +6,7 @@ mod config;
 mod endorser;
 mod events;
 mod image;
+mod import_legacy;
 mod status;
 mod subscribe;
 mod sync;
@@ -195,6 +196,7 @@ pub(crate) fn dispatch(cli: Cli, config: Config, env: &Environment) -> Result<()
         Command::Status { nagios } => status::run(&ctx, nagios),
         Command::Events(cmd) => events::run(&ctx, cmd),
         Command::Hooks(cmd) => events::hooks(&ctx, cmd),
+        Command::ImportLegacy { from, dry_run } => import_legacy::run(&ctx, from, dry_run),
         Command::Verify {
             source,
             tls_anchors,

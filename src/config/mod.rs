@@ -248,8 +248,15 @@ impl Config {
             || default_cache_root(env).map(|root| root.join("endorsed")),
         )?;
         // Partial and expired default to siblings of the cache directory, so a rename
-        // between them stays on one file system.
+        // between them stays on one file system — except when the cache directory comes
+        // from the original's VMCATCHER_CACHE_DIR_CACHE: then they are inside it, where
+        // vmcatcher 0.6.3 puts them (`<cache>/partial`, `<cache>/expired`), so a site
+        // that switches keeps its layout.
+        let inside = cache_dir.source == Source::Env("VMCATCHER_CACHE_DIR_CACHE");
         let beside_cache = |name: &str| {
+            if inside {
+                return Ok(cache_dir.value.join(name));
+            }
             let parent = cache_dir.value.parent().unwrap_or(Path::new("."));
             Ok(parent.join(name))
         };
@@ -576,15 +583,32 @@ mod tests {
 
     #[test]
     fn partial_and_expired_follow_a_configured_cache_dir() {
+        // Set the original's way (only VMCATCHER_CACHE_DIR_CACHE): inside it, as 0.6.3.
         let c = load(
-            &[("VMCATCHER_CACHE_DIR_CACHE", "/srv/images/endorsed")],
+            &[("VMCATCHER_CACHE_DIR_CACHE", "/var/lib/one/vmcatcher-images")],
             true,
         );
         assert_eq!(
             c.cache.partial_dir.value,
-            PathBuf::from("/srv/images/partial")
+            PathBuf::from("/var/lib/one/vmcatcher-images/partial")
+        );
+        assert_eq!(
+            c.cache.expired_dir.value,
+            PathBuf::from("/var/lib/one/vmcatcher-images/expired")
         );
         assert_eq!(c.cache.expired_dir.source, Source::Default);
+        // Set our way (configuration file or --cache-dir): beside it.
+        let c = Config::from_file_text(
+            "[cache]\ndir = \"/srv/images/endorsed\"\n",
+            Path::new("/etc/vmcatcher/vmcatcher.toml"),
+            &Overrides::default(),
+            &env(&[], true),
+        )
+        .unwrap();
+        assert_eq!(
+            c.cache.partial_dir.value,
+            PathBuf::from("/srv/images/partial")
+        );
     }
 
     #[test]

@@ -357,27 +357,7 @@ pub(crate) fn import_list(
 ) -> Result<Vec<NewImage>> {
     let now = now_text();
     let list = new.list;
-    tx.execute(
-        "INSERT INTO image_list (subscription_id, raw_sha512, signer_dn, signer_ca, \
-         version, created, expires, imported) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            subscription.id,
-            new.raw_sha512,
-            new.signer_dn,
-            new.signer_ca,
-            list.version,
-            format_date(list.created),
-            format_date(list.expires),
-            now
-        ],
-    )
-    .map_err(sql)?;
-    let list_id = tx.last_insert_rowid();
-    tx.execute(
-        "INSERT INTO image_list_message (image_list_id, raw, content) VALUES (?1, ?2, ?3)",
-        params![list_id, new.raw, new.content],
-    )
-    .map_err(sql)?;
+    let list_id = insert_list(tx, subscription.id, new, &now, None)?;
     let mut new_images = Vec::new();
     // Prepared once for the whole list (a 1,000-image list spent more time compiling
     // these statements than running them).
@@ -429,7 +409,64 @@ pub(crate) fn import_list(
     Ok(new_images)
 }
 
-fn insert_record(tx: &Transaction<'_>, list_id: i64, image_id: i64, image: &Image) -> Result<()> {
+/// The id of a subscription's image row, refused ones included.
+pub(crate) fn image_row(
+    tx: &Transaction<'_>,
+    subscription_id: i64,
+    identifier: &str,
+) -> Result<Option<i64>> {
+    tx.query_row(
+        "SELECT id FROM image WHERE subscription_id = ?1 AND identifier = ?2",
+        params![subscription_id, identifier],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(sql)
+}
+
+/// Stores a list (row and message) for a subscription without making it current; returns
+/// its id. `import_list` uses it, and the importer of 0.6.3 history with the dates kept.
+pub(crate) fn insert_list(
+    tx: &Transaction<'_>,
+    subscription_id: i64,
+    new: &ListToStore<'_>,
+    imported: &str,
+    expired: Option<&str>,
+) -> Result<i64> {
+    let list = new.list;
+    tx.execute(
+        "INSERT INTO image_list (subscription_id, raw_sha512, signer_dn, signer_ca, \
+         version, created, expires, imported, expired) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            subscription_id,
+            new.raw_sha512,
+            new.signer_dn,
+            new.signer_ca,
+            list.version,
+            format_date(list.created),
+            format_date(list.expires),
+            imported,
+            expired
+        ],
+    )
+    .map_err(sql)?;
+    let list_id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO image_list_message (image_list_id, raw, content) VALUES (?1, ?2, ?3)",
+        params![list_id, new.raw, new.content],
+    )
+    .map_err(sql)?;
+    Ok(list_id)
+}
+
+/// Stores how one list describes one registered image.
+pub(crate) fn insert_record(
+    tx: &Transaction<'_>,
+    list_id: i64,
+    image_id: i64,
+    image: &Image,
+) -> Result<()> {
     // A map with string keys always serialises; no copy of it into a `Value` first.
     let metadata = serde_json::to_string(&image.raw).unwrap_or_else(|_| "{}".to_owned());
     let mut insert = tx

@@ -19,7 +19,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use completion::Completable;
 pub(crate) use endorsers::{endorser_with_credential_in, insert_endorser};
 pub use endorsers::{Credential, Endorser};
-pub(crate) use images::import_list;
+pub(crate) use images::{image_row, import_list, insert_list, insert_record};
 pub use images::{CacheCandidate, ImageDetail, ImageRecord, ImageState, ListToStore, NewImage};
 pub use schema::LATEST_VERSION;
 pub use state::LAST_SYNC;
@@ -171,6 +171,30 @@ impl Db {
         })
     }
 
+    /// A new, empty database in memory with the current schema: where `import-legacy
+    /// --dry-run` rehearses when the target database does not exist yet.
+    pub fn in_memory(path: &Path) -> Result<Db> {
+        let fail = |message: String| Error::Database {
+            path: path.to_path_buf(),
+            message,
+            source: None,
+        };
+        let mut conn = Connection::open_in_memory().map_err(|e| fail(describe(&e)))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| fail(describe(&e)))?;
+        schema::migrate(&mut conn).map_err(fail)?;
+        Ok(Db {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Runs `f` like `write` and then rolls everything back: a dry run that sees exactly
+    /// what the real one would, and changes nothing.
+    pub fn rehearse<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.transaction(f, false)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -178,13 +202,23 @@ impl Db {
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so
     /// two writers queue on the busy timeout instead of failing half way.
     pub fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.transaction(f, true)
+    }
+
+    /// `f` in an immediate transaction, committed or (for `rehearse`) rolled back.
+    fn transaction<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+        commit: bool,
+    ) -> Result<T> {
         let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| sql_error(&path, e))?;
         let value = f(&tx).map_err(|e| with_path(e, &path))?;
-        tx.commit().map_err(|e| sql_error(&path, e))?;
+        let end = if commit { tx.commit() } else { tx.rollback() };
+        end.map_err(|e| sql_error(&path, e))?;
         Ok(value)
     }
 

@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 pub(crate) mod env;
 pub(crate) mod http;
+pub(crate) mod legacy;
 pub(crate) mod lists;
 pub(crate) mod one_template;
 pub(crate) mod pki;
