@@ -39,9 +39,10 @@ pub(crate) fn sync(
     declarations: &Declarations,
     show_progress: bool,
 ) -> Result<SyncReport> {
-    let apply = apply_declarations(db, services, declarations)?;
+    let mut apply = apply_declarations(db, services, declarations)?;
     let subscriptions = db.subscriptions()?;
     let update = subscription::update_all(db, services, events, &subscriptions);
+    reselect_declared(db, services, declarations, &mut apply)?;
     let cache = cache::run(
         db,
         services,
@@ -93,9 +94,10 @@ pub(crate) fn dry_run(
     declarations: &Declarations,
 ) -> Result<SyncPlan> {
     let events = Dispatcher::silent(copy.path())?;
-    let apply = apply_declarations(copy, services, declarations)?;
+    let mut apply = apply_declarations(copy, services, declarations)?;
     let subscriptions = copy.subscriptions()?;
     let update = subscription::update_all(copy, services, &events, &subscriptions);
+    reselect_declared(copy, services, declarations, &mut apply)?;
     let cache = cache::plan::plan(
         copy,
         database,
@@ -126,12 +128,7 @@ pub(crate) fn apply_declarations(
         return Ok(applied);
     }
     let result = declare::apply(db, services, declarations, false, &mut |c| {
-        if c.sign == '=' {
-            tracing::debug!("apply: {} {}", c.sign, c.text);
-        } else {
-            tracing::info!("apply: {} {}", c.sign, c.text);
-            applied.changes.push(c.clone());
-        }
+        applied.note(c);
     });
     match result {
         Ok(()) => {}
@@ -141,10 +138,36 @@ pub(crate) fn apply_declarations(
     Ok(applied)
 }
 
+/// The declared selections applied again once the update brought new images, so a new
+/// image is selected (or not) in the sync that first sees it.
+pub(crate) fn reselect_declared(
+    db: &mut Db,
+    services: &Services<'_>,
+    declarations: &Declarations,
+    applied: &mut Applied,
+) -> Result<()> {
+    if declarations.is_empty() {
+        return Ok(());
+    }
+    declare::reselect(db, services, declarations, &mut |c| applied.note(c))
+}
+
 /// What applying the declarations did in a sync.
 #[derive(Default)]
 pub(crate) struct Applied {
     pub changes: Vec<Change>,
     /// The exit code of a declared subscription that could not be added.
     pub failure: Option<u8>,
+}
+
+impl Applied {
+    /// Logs a change and keeps it for the plan; what was kept as it is only at debug level.
+    fn note(&mut self, c: &Change) {
+        if c.sign == '=' {
+            tracing::debug!("apply: {} {}", c.sign, c.text);
+        } else {
+            tracing::info!("apply: {} {}", c.sign, c.text);
+            self.changes.push(c.clone());
+        }
+    }
 }

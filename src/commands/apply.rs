@@ -40,8 +40,12 @@ pub(super) fn run(ctx: &Context, dry_run: bool, prune: bool) -> Result<()> {
     let services = ctx.services(&fetcher)?;
     let mut changes: Vec<Change> = Vec::new();
     let json = format == Format::Json;
+    // What stays as it is (`=`) is part of a plan; a real apply only notes it on stderr,
+    // so that an apply with nothing to do prints nothing.
     let mut report = |c: &Change| {
-        if json {
+        if c.sign == '=' && !dry_run {
+            tracing::info!("{} {}", c.sign, c.text);
+        } else if json {
             changes.push(c.clone());
         } else if let Err(e) = output::write(output::change_lines(std::slice::from_ref(c))) {
             tracing::debug!("{e}");

@@ -15,7 +15,7 @@ pub(super) fn run(ctx: &Context, cmd: EndorserCommand) -> Result<()> {
             db.delete_endorser(&id)?;
             ctx.note_declared(None, Some(&id), false);
             tracing::info!("deleted endorser '{id}'");
-            withdraw_unauthorised(&mut db)
+            withdraw_unauthorised(&mut db).map(|_| ())
         }
         EndorserCommand::Links => links(ctx),
         EndorserCommand::Link { id, subscription } => {
@@ -40,7 +40,7 @@ pub(super) fn run(ctx: &Context, cmd: EndorserCommand) -> Result<()> {
                     s.identifier
                 )));
             }
-            withdraw_unauthorised(&mut db)
+            withdraw_unauthorised(&mut db).map(|_| ())
         }
     }
 }

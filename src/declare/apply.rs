@@ -33,12 +33,17 @@ pub(crate) fn apply(
         db,
         services,
         report,
+        declarations,
+        prune,
         cached: cached_identifiers(&CacheDirs::from_config(services.config)),
     };
-    for e in &declarations.endorsers {
-        run.endorser(e)?;
-    }
     let mut failure = None;
+    for e in &declarations.endorsers {
+        if let Err(e) = run.endorser(e) {
+            tracing::error!("{e}");
+            failure = Some(e.exit_code());
+        }
+    }
     for s in &declarations.subscriptions {
         if let Err(e) = run.subscription(s) {
             tracing::error!(
@@ -49,18 +54,62 @@ pub(crate) fn apply(
             failure = Some(e.exit_code());
         }
     }
-    run.undeclared(declarations, prune)?;
-    withdraw_unauthorised(run.db)?;
+    if prune && failure.is_some() {
+        // A declaration that failed (a typo in its URL, a list that does not verify) must
+        // not let its subscription count as undeclared and be deleted.
+        tracing::warn!("a declaration failed: nothing is pruned in this run");
+        run.undeclared(false)?;
+    } else {
+        run.undeclared(prune)?;
+    }
+    for s in withdraw_unauthorised(run.db)? {
+        run.say(
+            '-',
+            format!(
+                "withdraw the list of {}: its signer is no longer an endorser linked to it",
+                redact_url(&s.url)
+            ),
+        );
+    }
     match failure {
         Some(code) => Err(Error::Reported(code)),
         None => Ok(()),
     }
 }
 
+/// The declared image selections again, after an update brought new images (`sync`).
+pub(crate) fn reselect(
+    db: &mut Db,
+    services: &Services<'_>,
+    declarations: &Declarations,
+    report: &mut dyn FnMut(&Change),
+) -> Result<()> {
+    let mut run = Run {
+        db,
+        services,
+        report,
+        declarations,
+        prune: false,
+        cached: cached_identifiers(&CacheDirs::from_config(services.config)),
+    };
+    for s in &declarations.subscriptions {
+        if s.selection == Selection::Untouched {
+            continue;
+        }
+        let Some(current) = run.db.subscriptions()?.into_iter().find(|o| o.url == s.url) else {
+            continue;
+        };
+        run.selection(s, &current)?;
+    }
+    Ok(())
+}
+
 struct Run<'a, 'r> {
     db: &'a mut Db,
     services: &'a Services<'a>,
     report: &'r mut dyn FnMut(&Change),
+    declarations: &'a Declarations,
+    prune: bool,
     cached: HashSet<String>,
 }
 
@@ -72,17 +121,30 @@ impl Run<'_, '_> {
     fn endorser(&mut self, e: &DeclaredEndorser) -> Result<()> {
         let existing = self.db.endorsers()?;
         for c in &e.credentials {
-            if let Some(other) = existing
+            let Some(other) = existing
                 .iter()
                 .find(|o| o.identifier != e.id && o.credentials.contains(c))
-            {
-                return Err(Error::Config(format!(
-                    "credential '{}' of endorser '{}' ({}) belongs to endorser '{}' in the \
-                     database: declare it there, or remove it with 'vmcatcher endorser \
-                     delete {}'",
-                    c.dn, e.id, e.origin, other.identifier, other.identifier
-                )));
+            else {
+                continue;
+            };
+            // Moved from one declared endorser to another: the declarations say so.
+            if self.declarations.endorser(&other.identifier).is_some() {
+                self.db.remove_credential(&other.identifier, c)?;
+                self.say(
+                    '~',
+                    format!(
+                        "endorser {}: - credential '{}' (moved to {})",
+                        other.identifier, c.dn, e.id
+                    ),
+                );
+                continue;
             }
+            return Err(Error::Config(format!(
+                "credential '{}' of endorser '{}' ({}) belongs to endorser '{}' in the \
+                 database: declare it there, or remove it with 'vmcatcher endorser \
+                 delete {}'",
+                c.dn, e.id, e.origin, other.identifier, other.identifier
+            )));
         }
         let Some(current) = existing.iter().find(|o| o.identifier == e.id) else {
             self.db.add_endorser(&e.id, &e.credentials)?;
@@ -104,10 +166,24 @@ impl Run<'_, '_> {
                 self.say('~', format!("endorser {}: + credential '{}'", e.id, c.dn));
             }
         }
+        // A credential added by hand may sign lists: removing it withdraws them, so only
+        // with --prune.
         for c in &current.credentials {
-            if !e.credentials.contains(c) {
+            if e.credentials.contains(c) {
+                continue;
+            }
+            if self.prune {
                 self.db.remove_credential(&e.id, c)?;
                 self.say('~', format!("endorser {}: - credential '{}'", e.id, c.dn));
+            } else {
+                self.say(
+                    '=',
+                    format!(
+                        "endorser {}: credential '{}' is not declared: kept ('apply --prune' \
+                         removes it, withdrawing the lists it signed)",
+                        e.id, c.dn
+                    ),
+                );
             }
         }
         Ok(())
@@ -145,8 +221,9 @@ impl Run<'_, '_> {
                 ),
             );
         }
-        let subscription = find(self.db)?
-            .ok_or_else(|| Error::Failed(format!("{} vanished after adding", s.url)))?;
+        let subscription = find(self.db)?.ok_or_else(|| {
+            Error::Failed(format!("{} vanished after adding", redact_url(&s.url)))
+        })?;
         self.settings(s, &subscription, password)?;
         if let Some(endorsers) = &s.endorsers {
             self.links(s, &subscription, endorsers)?;
@@ -286,7 +363,8 @@ impl Run<'_, '_> {
     }
 
     /// What the database has and the declarations do not: kept, or removed with `prune`.
-    fn undeclared(&mut self, declarations: &Declarations, prune: bool) -> Result<()> {
+    fn undeclared(&mut self, prune: bool) -> Result<()> {
+        let declarations = self.declarations;
         for s in self.db.subscriptions()? {
             if declarations.subscription(&s.url).is_some() {
                 continue;
@@ -314,17 +392,30 @@ impl Run<'_, '_> {
                 );
             }
         }
-        // An endorser made by hand that a declared subscription links is in use.
-        let linked: HashSet<&str> = declarations
+        // An endorser made by hand that a declared subscription links (by declaration or
+        // in the database) is in use.
+        let mut linked: HashSet<String> = declarations
             .subscriptions
             .iter()
             .flat_map(|s| s.endorsers.iter().flatten())
-            .map(String::as_str)
+            .cloned()
             .collect();
+        let declared_ids: HashSet<String> = self
+            .db
+            .subscriptions()?
+            .into_iter()
+            .filter(|s| declarations.subscription(&s.url).is_some())
+            .map(|s| s.identifier)
+            .collect();
+        linked.extend(
+            self.db
+                .links()?
+                .into_iter()
+                .filter(|l| declared_ids.contains(&l.subscription))
+                .map(|l| l.endorser),
+        );
         for e in self.db.endorsers()? {
-            if declarations.endorser(&e.identifier).is_some()
-                || linked.contains(e.identifier.as_str())
-            {
+            if declarations.endorser(&e.identifier).is_some() || linked.contains(&e.identifier) {
                 continue;
             }
             if prune {

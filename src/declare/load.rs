@@ -268,33 +268,52 @@ impl Reader {
             let here = origin(s.url.span());
             let url = s.url.into_inner();
             let key = |name: &str| format!("subscription[{i}].{name}");
+            let shown = crate::fetch::redact_url(&url);
             if let Err(e) = url::Url::parse(&url) {
                 return Err(at(
                     &here,
                     key("url"),
-                    format!("'{url}' is not an absolute URL ({e})"),
+                    format!("'{shown}' is not an absolute URL ({e})"),
                 ));
             }
             if let Some(first) = into.subscription(&url) {
                 return Err(at(
                     &here,
                     key("url"),
-                    format!("{url} is already declared at {}", first.origin),
+                    format!("{shown} is already declared at {}", first.origin),
                 ));
             }
-            if let Some(file) = &s.password_file {
+            // Relative to the declaring file, not to wherever cron started the run.
+            let base = path.parent().unwrap_or(Path::new("/"));
+            let password_file = s.password_file.map(|file| {
                 let o = origin(file.span());
+                let given = file.into_inner();
+                let resolved = if given.is_relative() && given.as_os_str() != "-" {
+                    base.join(given)
+                } else {
+                    given
+                };
+                (o, resolved)
+            });
+            if let Some((o, file)) = &password_file {
                 if s.username.is_none() {
-                    return Err(at(&o, key("password_file"), "needs a username".into()));
+                    return Err(at(o, key("password_file"), "needs a username".into()));
                 }
-                if !file.get_ref().is_file() {
+                if file.as_os_str() == "-" {
                     return Err(at(
-                        &o,
+                        o,
+                        key("password_file"),
+                        "'-' (standard input) has no place in a declaration: name a file".into(),
+                    ));
+                }
+                if !file.is_file() {
+                    return Err(at(
+                        o,
                         key("password_file"),
                         format!(
                             "{} does not exist: create it (the password on its first line) \
                              or fix the path",
-                            file.get_ref().display()
+                            file.display()
                         ),
                     ));
                 }
@@ -307,7 +326,18 @@ impl Reader {
                         "give either images or select, not both".into(),
                     ))
                 }
-                (Some(images), None) => Selection::Images(images.into_inner()),
+                (Some(images), None) => {
+                    let o = origin(images.span());
+                    let images = images.into_inner();
+                    if images.iter().any(|i| i.trim().is_empty()) {
+                        return Err(at(
+                            &o,
+                            key("images"),
+                            "an empty identifier would match every image".into(),
+                        ));
+                    }
+                    Selection::Images(images)
+                }
                 (None, Some(RawSelect::All)) => Selection::All,
                 (None, Some(RawSelect::None)) => Selection::None,
                 (None, None) => Selection::Untouched,
@@ -327,7 +357,7 @@ impl Reader {
                     RawTlsAnchors::None => TlsAnchors::None,
                 }),
                 username: s.username,
-                password_file: s.password_file.map(Spanned::into_inner),
+                password_file: password_file.map(|(_, file)| file),
                 selection,
                 origin: here,
             });

@@ -4,7 +4,7 @@
 mod apply;
 mod load;
 
-pub(crate) use apply::{apply, Change};
+pub(crate) use apply::{apply, reselect, Change};
 pub(crate) use load::{load, Declarations, Selection};
 
 use crate::subscription::read_password;

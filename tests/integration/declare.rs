@@ -44,6 +44,13 @@ fn subscription(f: &Site, extra: &str) -> String {
     )
 }
 
+/// What `apply --dry-run` prints, without its last line.
+fn plan(f: &Site) -> Vec<String> {
+    let mut v = lines(&f.run(&["apply", "--dry-run"]));
+    assert_eq!(v.pop().as_deref(), Some("Dry run: nothing was changed."));
+    v
+}
+
 /// The stdout lines of a run that succeeded.
 fn lines(run: &Run) -> Vec<String> {
     run.success();
@@ -150,7 +157,15 @@ fn what_is_not_declared_stays_until_prune_and_the_plan_counts_its_images() {
     f.run(&["sync"]).success();
     assert_eq!(f.files("endorsed").len(), 4, "{:?}", f.files("endorsed"));
 
-    let kept = lines(&f.run(&["apply"]));
+    // A real apply has nothing to do: it notes what it keeps on stderr only.
+    let quiet = f.run(&["apply"]);
+    assert!(lines(&quiet).is_empty(), "{}", quiet.stdout);
+    assert!(
+        quiet.stderr.contains("is not declared: kept"),
+        "{}",
+        quiet.stderr
+    );
+    let kept = plan(&f);
     assert_eq!(
         kept,
         [format!(
@@ -161,7 +176,7 @@ fn what_is_not_declared_stays_until_prune_and_the_plan_counts_its_images() {
     );
     // Removing the declared subscription by mistake keeps it and its images.
     declare(&f, &endorser());
-    let kept = lines(&f.run(&["apply"]));
+    let kept = plan(&f);
     assert_eq!(kept.len(), 2, "{kept:?}");
     assert!(
         kept[0].contains("2 cached image(s) would leave"),
@@ -305,4 +320,83 @@ fn conflicts_with_the_database_and_unusable_lists_are_refused_with_their_codes()
             "vmcatcher.toml:",
         ],
     );
+}
+
+#[test]
+fn nothing_is_pruned_when_a_declaration_failed() {
+    let f = site("");
+    f.run(&["subscribe", "add", &f.server.url("/list"), "--auto-endorse"])
+        .success();
+    // The declared URL has a typo: its add fails, and the subscription it meant is not
+    // pruned as "undeclared".
+    let typo = subscription(&f, "")
+        .replace("/list", "/lsit")
+        .replace("endorsers = [\"good\"]\n", "");
+    declare(&f, &typo);
+    let run = f.run(&["apply", "--prune"]);
+    run.failure(10, &["nothing is pruned"]);
+    assert!(f
+        .run(&["subscribe", "list"])
+        .stdout
+        .contains(&f.server.url("/list")));
+}
+
+#[test]
+fn a_hand_added_credential_of_a_declared_endorser_stays_without_prune() {
+    let f = site("");
+    let good = &pki().good.cert;
+    f.run(&[
+        "endorser",
+        "create",
+        "good",
+        "--dn",
+        "/CN=hand",
+        "--ca",
+        "/CN=hand ca",
+    ])
+    .success();
+    f.run(&[
+        "endorser",
+        "create",
+        "good",
+        "--dn",
+        &subject(good),
+        "--ca",
+        &issuer(good),
+    ])
+    .success();
+    declare(&f, &endorser());
+    assert!(lines(&f.run(&["apply"])).is_empty());
+    assert!(f.run(&["endorser", "list"]).stdout.contains("/CN=hand"));
+    let pruned = lines(&f.run(&["apply", "--prune"]));
+    assert_eq!(pruned, ["~ endorser good: - credential '/CN=hand'"]);
+}
+
+#[test]
+fn a_new_image_is_selected_in_the_sync_that_first_sees_it() {
+    let f = site("");
+    declare(&f, &(endorser() + &subscription(&f, "select = \"all\"")));
+    f.run(&["sync"]).success();
+    let mut v2 = ListSpec::new("2");
+    v2.images = vec![
+        image(IMAGE_A, A, &f.server.url("/a")),
+        image(IMAGE_B, &b_contents(), &f.server.url("/b")),
+        image(
+            "cccccccc-0000-0000-0000-000000000003",
+            A,
+            &f.server.url("/a"),
+        ),
+    ];
+    f.server.route("/list", Route::ok(v2.signed()));
+    let plan = f.run(&["sync", "--dry-run"]);
+    assert!(
+        plan.stdout
+            .contains("Download: cccccccc-0000-0000-0000-000000000003 "),
+        "{}",
+        plan.stdout
+    );
+    f.run(&["sync"]).success();
+    assert!(f
+        .files("endorsed")
+        .contains(&"cccccccc-0000-0000-0000-000000000003".to_string()));
 }
