@@ -52,7 +52,7 @@ pub(super) fn run(ctx: &Context, dry_run: bool, prune: bool) -> Result<()> {
         }
     };
     let result = if dry_run {
-        let mut scratch = ctx.scratch_db()?;
+        let mut scratch = ctx.scratch_db(true)?;
         declare::apply(
             &mut scratch.db,
             &services,

@@ -50,13 +50,17 @@ impl Context {
         self.database(Access::Create)
     }
 
-    /// A scratch copy of the configured database for a dry run to change; an empty one
-    /// when the database does not exist yet (a declared site's first run).
-    pub(crate) fn scratch_db(&self) -> Result<crate::db::ScratchCopy> {
-        if self.config.database.value.path.exists() {
-            self.read_db()?.scratch_copy()
-        } else {
+    /// A scratch copy of the configured database for a dry run to change, at the current
+    /// schema as the real run would migrate it; an empty one when the database does not
+    /// exist yet and `or_empty` (a declared site's first run), else the error a read gives.
+    pub(crate) fn scratch_db(&self, or_empty: bool) -> Result<crate::db::ScratchCopy> {
+        let path = &self.config.database.value.path;
+        if path.exists() {
+            Db::scratch_copy_of(path)
+        } else if or_empty {
             Db::scratch_empty()
+        } else {
+            self.read_db()?.scratch_copy()
         }
     }
 

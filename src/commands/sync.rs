@@ -30,11 +30,7 @@ pub(super) fn run(ctx: &Context, dry_run: bool) -> Result<()> {
 /// No lock: the plan is of the state as read, and a dry run must not wait for a sync.
 fn plan(ctx: &Context, declarations: &crate::declare::Declarations) -> Result<()> {
     let format = ctx.record_format()?;
-    let mut scratch = if declarations.is_empty() {
-        ctx.read_db()?.scratch_copy()?
-    } else {
-        ctx.scratch_db()?
-    };
+    let mut scratch = ctx.scratch_db(!declarations.is_empty())?;
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
     let database = ctx.config.database.value.path.clone();

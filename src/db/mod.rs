@@ -249,6 +249,33 @@ impl Db {
         })
     }
 
+    /// A scratch copy of the database file at `path`, copied without its schema being
+    /// checked and then brought to the current schema (as the real run would migrate it);
+    /// falls back to [`Db::scratch_copy`] of a read-only open when SQLite cannot open it
+    /// plainly (another user's database, a read-only directory).
+    pub fn scratch_copy_of(path: &Path) -> Result<ScratchCopy> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let Ok(source) = Connection::open_with_flags(path, flags) else {
+            return Db::open_with(path, Access::Read)?.scratch_copy();
+        };
+        let dir = scratch_dir()?;
+        let copy = dir.path().join("vmcatcher.db");
+        let name = copy.to_str().ok_or_else(|| {
+            Error::Failed(format!(
+                "{} is not valid UTF-8: set TMPDIR to a plain path",
+                copy.display()
+            ))
+        })?;
+        if source.execute("VACUUM INTO ?1", [name]).is_err() {
+            return Db::open_with(path, Access::Read)?.scratch_copy();
+        }
+        match Db::open_with(&copy, Access::Write) {
+            Ok(db) => Ok(ScratchCopy { db, _dir: dir }),
+            // Said of the administrator's file, not of the scratch copy (a 0.6.3 database).
+            Err(e) => Err(Db::open_with(path, Access::Read).err().unwrap_or(e)),
+        }
+    }
+
     /// A new, empty database in a temporary directory: a dry run's stand-in for a
     /// database that does not exist yet.
     pub fn scratch_empty() -> Result<ScratchCopy> {
