@@ -29,14 +29,7 @@ pub(crate) fn apply(
     prune: bool,
     report: &mut dyn FnMut(&Change),
 ) -> Result<()> {
-    let mut run = Run {
-        db,
-        services,
-        report,
-        declarations,
-        prune,
-        cached: cached_identifiers(&CacheDirs::from_config(services.config)),
-    };
+    let mut run = Run::new(db, services, declarations, prune, report);
     let mut failure = None;
     for e in &declarations.endorsers {
         if let Err(e) = run.endorser(e) {
@@ -84,14 +77,7 @@ pub(crate) fn reselect(
     declarations: &Declarations,
     report: &mut dyn FnMut(&Change),
 ) -> Result<()> {
-    let mut run = Run {
-        db,
-        services,
-        report,
-        declarations,
-        prune: false,
-        cached: cached_identifiers(&CacheDirs::from_config(services.config)),
-    };
+    let mut run = Run::new(db, services, declarations, false, report);
     for s in &declarations.subscriptions {
         if s.selection == Selection::Untouched {
             continue;
@@ -113,7 +99,24 @@ struct Run<'a, 'r> {
     cached: HashSet<String>,
 }
 
-impl Run<'_, '_> {
+impl<'a, 'r> Run<'a, 'r> {
+    fn new(
+        db: &'a mut Db,
+        services: &'a Services<'a>,
+        declarations: &'a Declarations,
+        prune: bool,
+        report: &'r mut dyn FnMut(&Change),
+    ) -> Self {
+        Run {
+            cached: cached_identifiers(&CacheDirs::from_config(services.config)),
+            db,
+            services,
+            report,
+            declarations,
+            prune,
+        }
+    }
+
     fn say(&mut self, sign: char, text: String) {
         (self.report)(&Change { sign, text });
     }
