@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support::http::{Route, TestServer};
-use crate::support::legacy::{as_ours, lists_in_date, views, with_legacy};
+use crate::support::legacy::{as_ours, at_fixture_time, views, with_legacy};
 use crate::support::lists::{
     image, issuer, subject, trust_dir, ListSpec, IMAGE_A, IMAGE_B, LIST_ID,
 };
@@ -325,10 +325,10 @@ fn credentials_in_the_subscribe_url_become_basic_auth() {
 /// show the same rows (differences as docs/migration.md lists them).
 #[test]
 fn the_fixture_views_through_the_original_names() {
-    let (env, legacy_db) = with_legacy("full");
-    if !lists_in_date(&legacy_db) {
-        // State bit 2 and imagelist.expired follow the fixture's dates.
-        eprintln!("the fixture's lists expired: regenerate the fixtures to run this");
+    let (mut env, legacy_db) = with_legacy("full");
+    // State bit 2 and imagelist.expired follow the fixture's dates.
+    if !at_fixture_time(&mut env, &legacy_db) {
+        eprintln!("the fixture's lists expired: install libfaketime to run this");
         return;
     }
     env.run(&["import-legacy", "--from", legacy_db.to_str().unwrap()])

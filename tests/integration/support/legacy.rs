@@ -49,6 +49,35 @@ pub(crate) fn as_ours(line: &str) -> String {
         .replace("password=fixture-secret", "password=********")
 }
 
+/// libfaketime (Debian `libfaketime`, installed by `.ci/run`).
+const FAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+
+/// Runs `env`'s commands at the fixture's own time (an hour after its last import), so
+/// the tests that verify its stored lists and CRL keep running after they expired (30
+/// days after the fixtures were made). Returns false (the test skips) only when
+/// libfaketime is missing outside CI and the lists are out of date.
+pub(crate) fn at_fixture_time(env: &mut super::TestEnv, legacy: &Path) -> bool {
+    if !super::tools::available(FAKETIME, "libfaketime") {
+        return lists_in_date(legacy);
+    }
+    let conn =
+        rusqlite::Connection::open_with_flags(legacy, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let last: String = conn
+        .query_row("SELECT max(imported) FROM imageListInstance", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    let when =
+        time::PrimitiveDateTime::parse(&last[..19], &format).unwrap() + time::Duration::hours(1);
+    env.set("LD_PRELOAD", FAKETIME);
+    env.set("FAKETIME", format!("@{}", when.format(&format).unwrap()));
+    // Timeouts and progress use the monotonic clock: left alone.
+    env.set("FAKETIME_DONT_FAKE_MONOTONIC", "1");
+    true
+}
+
 /// Whether the fixture's stored lists are still in date (they expire 30 days after the
 /// fixtures were made): state bit 2 and `imagelist.expired` depend on it.
 pub(crate) fn lists_in_date(legacy: &Path) -> bool {
