@@ -10,7 +10,8 @@
 #   scripts/install.sh                      # build (cargo, release) and install under /usr/local
 #   PREFIX=/usr scripts/install.sh          # as a distribution package would
 #   DESTDIR=/tmp/stage scripts/install.sh   # stage into a directory (packaging, tests)
-#   scripts/install.sh --uninstall          # remove what install put there
+#   scripts/install.sh --legacy-names       # also the original's command names (links)
+#   scripts/install.sh --uninstall          # remove what install put there (links too)
 #
 # Variables: PREFIX (default /usr/local), DESTDIR (default empty), HOOKDIR (default
 # /usr/libexec/vmcatcher/hooks, the hook directory vmcatcher looks in by default; written
@@ -46,12 +47,41 @@ old_sysusers=$DESTDIR/usr/lib/sysusers.d/vmcatcher.conf
 
 say() { printf '%s\n' "$*"; }
 
+# The original vmcatcher 0.6.3's command names: links to vmcatcher, which takes their
+# options when called by these names (cron lines and site scripts keep working).
+legacy_names="vmcatcher_subscribe vmcatcher_image vmcatcher_endorser vmcatcher_cache"
+
+install_legacy_names() {
+    local name link
+    for name in $legacy_names; do
+        link=$DESTDIR$BINDIR/$name
+        if [ -L "$link" ] || [ ! -e "$link" ]; then
+            ln -sfn vmcatcher "$link"
+        else
+            # Not ours (the original's script, say): never overwritten.
+            say "kept $link: it is not a link to vmcatcher (the original's? remove it first)" >&2
+        fi
+    done
+    say "legacy command names linked in $DESTDIR$BINDIR: $legacy_names"
+}
+
+uninstall_legacy_names() {
+    local name link
+    for name in $legacy_names; do
+        link=$DESTDIR$BINDIR/$name
+        if [ -L "$link" ] && [ "$(readlink "$link")" = vmcatcher ]; then
+            rm -f "$link"
+        fi
+    done
+}
+
 # The configuration as installed: the example with the hook directory of this install.
 config_text() {
     sed "s|^hook_dirs = \[\"/usr/libexec/vmcatcher/hooks\"\]|hook_dirs = [\"$HOOKDIR\"]|" contrib/vmcatcher.toml
 }
 
 uninstall() {
+    uninstall_legacy_names
     rm -f "$bin" "$bash_completion" "$zsh_completion" "$fish_completion" "$cron" "$old_sysusers" "$example"
     rm -f "$man"/vmcatcher.1 "$man"/vmcatcher-*.1
     rm -f "$units/vmcatcher-sync.service" "$units/vmcatcher-sync.timer"
@@ -108,6 +138,7 @@ install_all() {
 
 case "${1:-}" in
     --uninstall) uninstall ;;
+    --legacy-names) install_all; install_legacy_names ;;
     "") install_all ;;
-    *) say "usage: $0 [--uninstall]" >&2; exit 2 ;;
+    *) say "usage: $0 [--legacy-names | --uninstall]" >&2; exit 2 ;;
 esac

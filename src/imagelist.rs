@@ -396,7 +396,7 @@ impl ImageList {
             column: e.column(),
             message: e.to_string(),
         })?;
-        let Value::Object(top) = top else {
+        let Value::Object(mut top) = top else {
             return Err(ImageListError::NotAnObject {
                 what: "the top-level value",
                 found: type_name(&top),
@@ -404,17 +404,20 @@ impl ImageList {
         };
 
         let mut warnings = Vec::new();
-        let (obj, bare_format) = match top.get(IMAGELIST_KEY) {
-            Some(Value::Object(inner)) => (inner, false),
-            Some(other) => {
-                return Err(ImageListError::NotAnObject {
-                    what: IMAGELIST_KEY,
-                    found: type_name(other),
-                })
-            }
-            None => {
-                warnings.push(BARE_FORMAT_WARNING.to_string());
-                (&top, true)
+        // The parsed tree is taken apart, not copied: each image keeps its own object.
+        let bare_format = !top.contains_key(IMAGELIST_KEY);
+        let obj = if bare_format {
+            warnings.push(BARE_FORMAT_WARNING.to_string());
+            &mut top
+        } else {
+            match top.get_mut(IMAGELIST_KEY) {
+                Some(Value::Object(inner)) => inner,
+                other => {
+                    return Err(ImageListError::NotAnObject {
+                        what: IMAGELIST_KEY,
+                        found: other.map_or("nothing", |v| type_name(v)),
+                    })
+                }
             }
         };
 
@@ -447,9 +450,9 @@ impl ImageList {
             }
         };
 
-        let entries = match obj.get("hv:images") {
+        let entries = match obj.get_mut("hv:images") {
             None => return Err(list_err("hv:images", KeyProblem::Missing)),
-            Some(Value::Array(a)) => a,
+            Some(Value::Array(a)) => std::mem::take(a),
             Some(other) => {
                 return Err(list_err(
                     "hv:images",
@@ -465,6 +468,7 @@ impl ImageList {
                 what: format!("{} entries in hv:images", entries.len()),
             });
         }
+        let entry_count = entries.len();
         let images = parse_images(entries, expires, &mut warnings)?;
 
         let extra = obj
@@ -476,7 +480,7 @@ impl ImageList {
         tracing::debug!(
             list = %identifier,
             images = images.len(),
-            skipped = entries.len() - images.len(),
+            skipped = entry_count - images.len(),
             "parsed image list"
         );
         Ok(ParsedList {
@@ -521,18 +525,19 @@ fn parse_endorser(obj: &Map<String, Value>) -> Result<Endorser, ImageListError> 
 
 /// Parses `hv:images`: skips broken images with a warning, fails on unsafe or repeated ids.
 fn parse_images(
-    entries: &[Value],
+    entries: Vec<Value>,
     list_expires: OffsetDateTime,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<Image>, ImageListError> {
     let mut images = Vec::with_capacity(entries.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut skipped = Vec::new();
-    for (index, entry) in entries.iter().enumerate() {
+    for (index, mut entry) in entries.into_iter().enumerate() {
         let Some(raw) = entry
-            .as_object()
-            .and_then(|o| o.get("hv:image"))
-            .and_then(Value::as_object)
+            .as_object_mut()
+            .and_then(|o| o.get_mut("hv:image"))
+            .and_then(Value::as_object_mut)
+            .map(std::mem::take)
         else {
             skipped.push(format!(
                 "skipping hv:images[{index}]: not an object of the form {{\"hv:image\": {{…}}}}"
@@ -542,7 +547,7 @@ fn parse_images(
 
         // The identifier is checked before anything else: even an image that is skipped
         // for another reason must not carry a dangerous or repeated name.
-        let identifier = get_string(raw, "dc:identifier", Null::Refused).ok();
+        let identifier = get_string(&raw, "dc:identifier", Null::Refused).ok();
         if let Some(id) = &identifier {
             check_safe_identifier(id).map_err(|reason| ImageListError::UnsafeIdentifier {
                 owner: format!("image hv:images[{index}]"),
@@ -581,11 +586,11 @@ fn parse_images(
 /// Reads one image object; `Err` lists every problem found, for a single warning.
 fn parse_image(
     index: usize,
-    raw: &Map<String, Value>,
+    raw: Map<String, Value>,
     list_expires: OffsetDateTime,
 ) -> Result<Image, Vec<String>> {
     let mut problems = Vec::new();
-    let mut string = |key: &str, null: Null| match get_string(raw, key, null) {
+    let mut string = |key: &str, null: Null| match get_string(&raw, key, null) {
         Ok(s) => Some(s),
         Err(KeyProblem::Missing) => {
             problems.push(format!("missing required key `{key}`"));
@@ -667,6 +672,6 @@ fn parse_image(
         version: version.unwrap_or_default(),
         expires,
         effective_expires: expires.map_or(list_expires, |e| e.min(list_expires)),
-        raw: raw.clone(),
+        raw,
     })
 }

@@ -3,6 +3,14 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 
 fn main() -> ExitCode {
+    // Invoked as vmcatcher_subscribe, _image, _endorser or _cache: the original's options.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(tool) = args
+        .first()
+        .and_then(|a| vmcatcher::multicall::Tool::from_argv0(a))
+    {
+        return ExitCode::from(vmcatcher::multicall::run(tool, &args[1..]));
+    }
     // `COMPLETE=bash vmcatcher …`: the shell asking for completions (see completions/).
     clap_complete::CompleteEnv::with_factory(vmcatcher::cli::Cli::command).complete();
     let cli = match vmcatcher::cli::Cli::try_parse_args(help_as_flag(std::env::args_os())) {

@@ -3,7 +3,10 @@
 
 use crate::cache::plan::Plan;
 use crate::cache::{self, Actions, Outcome};
-use crate::db::{Access, Db};
+use std::path::Path;
+
+use crate::db::Db;
+use crate::declare::{self, Change, Declarations};
 use crate::error::{Error, Result};
 use crate::events::Dispatcher;
 use crate::services::Services;
@@ -11,6 +14,7 @@ use crate::subscription::{self, UpdateReport};
 
 /// What a sync did.
 pub(crate) struct SyncReport {
+    pub apply: Applied,
     pub update: UpdateReport,
     pub cache: Outcome,
 }
@@ -19,22 +23,26 @@ impl SyncReport {
     /// The last failed subscription's exit code, else 1 when an image failed.
     pub(crate) fn result(&self) -> Result<()> {
         let cache = self.cache.result();
-        match self.update.last_failure() {
+        match self.update.last_failure().or(self.apply.failure) {
             Some(code) => Err(Error::Reported(code)),
             None => cache,
         }
     }
 }
 
-/// Progress bars on a terminal unless `show_progress` is false (`-q`).
+/// The declarations applied first (when there are any), then the update and the cache;
+/// progress bars on a terminal unless `show_progress` is false (`-q`).
 pub(crate) fn sync(
     db: &mut Db,
     services: &Services<'_>,
     events: &Dispatcher,
+    declarations: &Declarations,
     show_progress: bool,
 ) -> Result<SyncReport> {
+    let mut apply = apply_declarations(db, services, declarations)?;
     let subscriptions = db.subscriptions()?;
     let update = subscription::update_all(db, services, events, &subscriptions);
+    reselect_declared(db, services, declarations, &mut apply)?;
     let cache = cache::run(
         db,
         services,
@@ -46,7 +54,11 @@ pub(crate) fn sync(
         },
         show_progress,
     )?;
-    let report = SyncReport { update, cache };
+    let report = SyncReport {
+        apply,
+        update,
+        cache,
+    };
     if report.result().is_ok() {
         db.set_state(crate::db::LAST_SYNC, &crate::db::now_text())?;
     }
@@ -56,6 +68,7 @@ pub(crate) fn sync(
 /// What a sync would do: the lists' updates as they happened on a copy of the database,
 /// and the cache plan that follows from them.
 pub(crate) struct SyncPlan {
+    pub apply: Applied,
     pub update: UpdateReport,
     pub cache: Plan,
 }
@@ -63,36 +76,31 @@ pub(crate) struct SyncPlan {
 impl SyncPlan {
     /// The exit code a real sync would give, as far as a plan can tell.
     pub(crate) fn result(&self) -> Result<()> {
-        match self.update.last_failure() {
+        match self.update.last_failure().or(self.apply.failure) {
             Some(code) => Err(Error::Reported(code)),
             None => self.cache.result(),
         }
     }
 }
 
-/// `sync --dry-run`: fetches and verifies every list for real, but imports into a scratch
-/// copy of the database with a dispatcher that sends nothing; then plans the cache run on
-/// that copy. The database, the cache and the handlers see nothing of it.
-pub(crate) fn dry_run(db: &Db, services: &Services<'_>) -> Result<SyncPlan> {
-    let scratch = tempfile::Builder::new()
-        .prefix("vmcatcher-dry-run-")
-        .tempdir()
-        .map_err(|e| {
-            Error::Failed(format!(
-                "cannot create a scratch directory for the dry run in {}: {e}; set TMPDIR \
-                 to a writable directory",
-                std::env::temp_dir().display()
-            ))
-        })?;
-    let copy_path = scratch.path().join("vmcatcher.db");
-    db.copy_to(&copy_path)?;
-    let mut copy = Db::open_with(&copy_path, Access::Write)?;
-    let events = Dispatcher::silent(&copy_path)?;
+/// `sync --dry-run` on `copy`, a scratch copy of `database`: the declarations applied and
+/// every list fetched and verified for real, imported into the copy with a dispatcher
+/// that sends nothing; then the cache run planned on the copy. The database, the cache
+/// and the handlers see nothing of it.
+pub(crate) fn dry_run(
+    copy: &mut Db,
+    database: &Path,
+    services: &Services<'_>,
+    declarations: &Declarations,
+) -> Result<SyncPlan> {
+    let events = Dispatcher::silent(copy.path())?;
+    let mut apply = apply_declarations(copy, services, declarations)?;
     let subscriptions = copy.subscriptions()?;
-    let update = subscription::update_all(&mut copy, services, &events, &subscriptions);
+    let update = subscription::update_all(copy, services, &events, &subscriptions);
+    reselect_declared(copy, services, declarations, &mut apply)?;
     let cache = cache::plan::plan(
-        &copy,
-        db.path(),
+        copy,
+        database,
         services.config,
         Actions {
             expire: true,
@@ -101,5 +109,65 @@ pub(crate) fn dry_run(db: &Db, services: &Services<'_>) -> Result<SyncPlan> {
         },
         &[],
     )?;
-    Ok(SyncPlan { update, cache })
+    Ok(SyncPlan {
+        apply,
+        update,
+        cache,
+    })
+}
+
+/// The declarations applied before the update (never pruning), each change logged; a
+/// declared list that cannot be added fails the run's result, not the run.
+pub(crate) fn apply_declarations(
+    db: &mut Db,
+    services: &Services<'_>,
+    declarations: &Declarations,
+) -> Result<Applied> {
+    let mut applied = Applied::default();
+    if declarations.is_empty() {
+        return Ok(applied);
+    }
+    let result = declare::apply(db, services, declarations, false, &mut |c| {
+        applied.note(c);
+    });
+    match result {
+        Ok(()) => {}
+        Err(Error::Reported(code)) => applied.failure = Some(code),
+        Err(e) => return Err(e),
+    }
+    Ok(applied)
+}
+
+/// The declared selections applied again once the update brought new images, so a new
+/// image is selected (or not) in the sync that first sees it.
+pub(crate) fn reselect_declared(
+    db: &mut Db,
+    services: &Services<'_>,
+    declarations: &Declarations,
+    applied: &mut Applied,
+) -> Result<()> {
+    if declarations.is_empty() {
+        return Ok(());
+    }
+    declare::reselect(db, services, declarations, &mut |c| applied.note(c))
+}
+
+/// What applying the declarations did in a sync.
+#[derive(Default)]
+pub(crate) struct Applied {
+    pub changes: Vec<Change>,
+    /// The exit code of a declared subscription that could not be added.
+    pub failure: Option<u8>,
+}
+
+impl Applied {
+    /// Logs a change and keeps it for the plan; what was kept as it is only at debug level.
+    fn note(&mut self, c: &Change) {
+        if c.sign == '=' {
+            tracing::debug!("apply: {} {}", c.sign, c.text);
+        } else {
+            tracing::info!("apply: {} {}", c.sign, c.text);
+            self.changes.push(c.clone());
+        }
+    }
 }

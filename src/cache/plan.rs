@@ -11,7 +11,7 @@ use super::download::{bytes_to_fetch, tries};
 use super::entry::{self, Known, Wanted};
 use super::expire::{self, Verdict};
 use super::hash::sha512_file;
-use super::index::CacheIndex;
+use super::index::{self, CacheIndex};
 use super::space::free_space;
 use super::{Actions, CacheDirs, State};
 use crate::config::Config;
@@ -45,6 +45,9 @@ pub struct Plan {
 #[derive(Debug, Serialize)]
 pub struct PlannedExpiry {
     pub identifier: String,
+    /// The file in the cache directory that moves.
+    #[serde(skip)]
+    pub file: String,
     pub subscription: Option<String>,
     pub reason: String,
 }
@@ -113,9 +116,9 @@ pub fn plan(
         return Ok(plan);
     }
     let mut state = State {
-        cache: peek(&dirs.cache),
-        partial: peek(&dirs.partial),
-        expired: peek(&dirs.expired),
+        cache: peek(&dirs.cache)?,
+        partial: peek(&dirs.partial)?,
+        expired: peek(&dirs.expired)?,
         dirs,
     };
     plan.interrupted = db.operations()?.len();
@@ -159,13 +162,20 @@ pub fn plan(
     Ok(plan)
 }
 
-/// A missing index is empty; an unusable one is empty too, as a real run (which moves it
-/// aside and adopts the files that match) sees it.
-fn peek(dir: &Path) -> CacheIndex {
-    CacheIndex::peek(dir).unwrap_or_else(|e| {
+/// A missing index is empty; one that does not parse is empty too, as a real run (which
+/// moves it aside and adopts the files that match) sees it. One that cannot be read fails
+/// the plan, as it fails the real run.
+fn peek(dir: &Path) -> Result<CacheIndex> {
+    let path = dir.join(index::INDEX_FILE);
+    if let Err(e) = std::fs::File::open(&path) {
+        if e.kind() != std::io::ErrorKind::NotFound {
+            return Err(Error::io(&path, e));
+        }
+    }
+    Ok(CacheIndex::peek(dir).unwrap_or_else(|e| {
         tracing::warn!("{e}: a real run moves it aside and adopts the files that match");
         CacheIndex::new(dir)
-    })
+    }))
 }
 
 fn plan_expiry(
@@ -182,6 +192,9 @@ fn plan_expiry(
         };
         if let Verdict::Expire(reason) = expire::verdict(db, &key, &current, wanted, known)? {
             plan.expire.push(PlannedExpiry {
+                file: entry::text(&current, "filename")
+                    .unwrap_or(&key)
+                    .to_string(),
                 identifier: entry::text(&current, "dc:identifier")
                     .unwrap_or(&key)
                     .to_string(),
@@ -216,7 +229,10 @@ fn plan_downloads(
             continue;
         }
         let stray = state.dirs.cache.join(&w.image);
+        // A file this run expires first is gone by the time downloads look for it.
+        let moving = plan.expire.iter().any(|e| e.file == w.image);
         if state.cache.get(&w.image).is_none()
+            && !moving
             && stray.is_file()
             && sha512_file(&stray).is_ok_and(|(size, digest)| size == w.size && digest == w.sha512)
         {

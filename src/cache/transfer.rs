@@ -10,11 +10,10 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha512};
 use thiserror::Error;
 
 use super::hash::{hash_reader, BackgroundHasher, BUFFER_SIZE};
-use crate::digest::hex;
+use crate::digest::Sha512;
 use crate::fetch::{redact_url, FetchError, FetchOptions, Fetcher};
 
 /// What the image list promises about the file.
@@ -187,7 +186,8 @@ pub fn transfer(
             hash_reader(&mut (&mut file).take(on_disk), &mut hasher, &mut buf),
         )?;
         if offset == job.size {
-            if hex(&hasher.finalize_reset()) == job.sha512 {
+            let digest = std::mem::take(&mut hasher).finish_hex();
+            if digest == job.sha512 {
                 job.local("sync", file.sync_all())?;
                 job.local("set the mode of", verified(&file))?;
                 progress.start(job.size, job.size);
@@ -303,7 +303,7 @@ pub fn transfer(
         // not matter, the digest decides.
         tracing::debug!(url = %job.url, error = %e, "error after the last byte");
     }
-    let received = hex(&hasher.finalize());
+    let received = hasher.finish_hex();
     if received != job.sha512 {
         job.discard(file);
         return Err(TransferError::Checksum {

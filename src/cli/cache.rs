@@ -34,11 +34,11 @@ pub struct CacheDirArgs {
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 
-    /// Directory of downloads in progress [env: VMCATCHER_CACHE_DIR_DOWNLOAD]
+    /// Directory of downloads in progress (default: beside the cache directory; inside it when that comes from VMCATCHER_CACHE_DIR_CACHE, as in 0.6.3) [env: VMCATCHER_CACHE_DIR_DOWNLOAD]
     #[arg(long, value_name = "DIR")]
     pub partial_dir: Option<PathBuf>,
 
-    /// Directory of expired images [env: VMCATCHER_CACHE_DIR_EXPIRE]
+    /// Directory of expired images (default: beside the cache directory; inside it when that comes from VMCATCHER_CACHE_DIR_CACHE, as in 0.6.3) [env: VMCATCHER_CACHE_DIR_EXPIRE]
     #[arg(long, value_name = "DIR")]
     pub expired_dir: Option<PathBuf>,
 }

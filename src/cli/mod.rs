@@ -166,9 +166,27 @@ pub enum Command {
 
     /// Update every subscription, then expire and download: the job for cron and systemd
     #[command(
-        after_help = "Exit code: 0 when everything succeeded, else the code of the last failed\nsubscription (see 'subscribe update --help'), else 1 when an image failed."
+        after_help = "Declared endorsers and subscriptions (see 'apply --help') are applied first.\n--dry-run prints the plan and changes nothing.\n\nExit code: 0 when everything succeeded, else the code of the last failed\nsubscription (see 'subscribe update --help'), else 1 when an image failed."
     )]
     Sync(SyncArgs),
+
+    /// Make the database match the endorsers and subscriptions the configuration declares
+    #[command(
+        after_help = "Declarations: [[endorser]] and [[subscription]] tables in the configuration file
+and in conf.d/*.toml beside it (read in name order). Prints each change as it is made:
+'+' added, '~' changed (put back as declared), '-' removed, '=' not declared and kept.
+What the configuration does not declare stays unless --prune is given. 'sync' applies
+the declarations first when there are any (never with --prune)."
+    )]
+    Apply {
+        /// Print the changes and make none (applied to a scratch copy of the database)
+        #[arg(short = 'n', long)]
+        dry_run: bool,
+
+        /// Also delete the subscriptions and endorsers the configuration does not declare
+        #[arg(long)]
+        prune: bool,
+    },
 
     /// Check a signed image list without touching the database
     #[command(
@@ -201,6 +219,30 @@ up after cache.max_tries, or no successful sync recorded."
         /// Print one Nagios plugin line and exit with its code (0, 1, 2, 3)
         #[arg(long)]
         nagios: bool,
+    },
+
+    /// Import a vmcatcher 0.6.3 database (read only, never changed) into this one
+    #[command(
+        name = "import-legacy",
+        after_help = "Imports endorsers and credentials, subscriptions (with their new-image policy, TLS
+anchors and basic-auth credentials), endorser links, image selections and the stored
+signed lists, byte for byte. Rows already here and the same are left alone; a different
+one is reported as a conflict and kept. A second import changes nothing and says so.
+Every place where 0.6.3 behaved differently (its credential join by row id, dangling
+rows) is reported. See docs/migration.md.
+
+Examples:
+  vmcatcher import-legacy --from sqlite:////var/lib/vmcatcher/vmcatcher.db --dry-run
+  vmcatcher --database /var/lib/vmcatcher/vmcatcher-rs.db import-legacy --from /root/vmcatcher.db"
+    )]
+    ImportLegacy {
+        /// The 0.6.3 database: sqlite:////abs/path.db, sqlite:///rel/path.db or a path (default: VMCATCHER_RDBMS, else the original's sqlite:///vmcatcher.db)
+        #[arg(long, value_name = "URL", add = clap_complete::ArgValueCompleter::new(clap_complete::PathCompleter::file()))]
+        from: Option<String>,
+
+        /// Print what would be imported; write nothing
+        #[arg(long)]
+        dry_run: bool,
     },
 
     /// The event journal: deliveries to handlers, and retrying them

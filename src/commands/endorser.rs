@@ -13,13 +13,15 @@ pub(super) fn run(ctx: &Context, cmd: EndorserCommand) -> Result<()> {
         EndorserCommand::Delete { id } => {
             let mut db = ctx.open_db()?;
             db.delete_endorser(&id)?;
+            ctx.note_declared(None, Some(&id), false);
             tracing::info!("deleted endorser '{id}'");
-            withdraw_unauthorised(&mut db)
+            withdraw_unauthorised(&mut db).map(|_| ())
         }
         EndorserCommand::Links => links(ctx),
         EndorserCommand::Link { id, subscription } => {
             let mut db = ctx.open_db()?;
             let s = db.find_subscription(&subscription)?;
+            ctx.note_declared(Some(&s.url), Some(&id), false);
             if !db.link(&id, s.id)? {
                 tracing::warn!(
                     "endorser '{id}' and subscription '{}' already linked",
@@ -31,13 +33,14 @@ pub(super) fn run(ctx: &Context, cmd: EndorserCommand) -> Result<()> {
         EndorserCommand::Unlink { id, subscription } => {
             let mut db = ctx.open_db()?;
             let s = db.find_subscription(&subscription)?;
+            ctx.note_declared(Some(&s.url), Some(&id), false);
             if !db.unlink(&id, s.id)? {
                 return Err(Error::NotFound(format!(
                     "endorser '{id}' and subscription '{}' are not linked: 'vmcatcher endorser links' shows the links",
                     s.identifier
                 )));
             }
-            withdraw_unauthorised(&mut db)
+            withdraw_unauthorised(&mut db).map(|_| ())
         }
     }
 }

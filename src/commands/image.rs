@@ -52,6 +52,11 @@ fn select(ctx: &Context, selection: &ImageSelection, selected: bool) -> Result<(
     let images = resolve(&db, selection)?;
     let ids: Vec<i64> = images.iter().map(|d| d.id).collect();
     db.set_selected(&ids, selected)?;
+    for s in db.subscriptions()? {
+        if images.iter().any(|i| i.subscription_id == s.id) {
+            ctx.note_declared(Some(&s.url), None, true);
+        }
+    }
     if selected {
         // Subscribing again is how an administrator says "try this one again": the
         // download tries counted so far are forgotten.

@@ -1,10 +1,12 @@
 //! One file per command group: arguments in, a core call, output out.
 
+mod apply;
 mod cache;
 mod config;
 mod endorser;
 mod events;
 mod image;
+mod import_legacy;
 mod status;
 mod subscribe;
 mod sync;
@@ -48,6 +50,20 @@ impl Context {
         self.database(Access::Create)
     }
 
+    /// A scratch copy of the configured database for a dry run to change, at the current
+    /// schema as the real run would migrate it; an empty one when the database does not
+    /// exist yet and `or_empty` (a declared site's first run), else the error a read gives.
+    pub(crate) fn scratch_db(&self, or_empty: bool) -> Result<crate::db::ScratchCopy> {
+        let path = &self.config.database.value.path;
+        if path.exists() {
+            Db::scratch_copy_of(path)
+        } else if or_empty {
+            Db::scratch_empty()
+        } else {
+            self.read_db()?.scratch_copy()
+        }
+    }
+
     /// Opens the configured database, saying so when it is the built-in default.
     fn database(&self, access: Access) -> Result<Db> {
         let database = &self.config.database;
@@ -76,6 +92,30 @@ impl Context {
             fetcher,
             proxy: ProxyConfig::from_lookup(|name| self.env.get(name).map(str::to_string)),
         })
+    }
+
+    /// Warns when a command changes what the configuration declares (the subscription
+    /// at `url`, the endorser `endorser`, or the image selection of `url` when
+    /// `selection`): the next `apply` or `sync` puts the declared state back.
+    pub(crate) fn note_declared(&self, url: Option<&str>, endorser: Option<&str>, selection: bool) {
+        let Ok(declared) = crate::declare::load(&self.config) else {
+            return; // `apply` and `sync` report a bad declaration
+        };
+        let subscription = url
+            .and_then(|u| declared.subscription(u))
+            .filter(|s| !selection || s.selection != crate::declare::Selection::Untouched);
+        let (what, origin) = match (subscription, endorser.and_then(|e| declared.endorser(e))) {
+            (Some(s), _) => (
+                format!("subscription {}", crate::fetch::redact_url(&s.url)),
+                &s.origin,
+            ),
+            (None, Some(e)) => (format!("endorser '{}'", e.id), &e.origin),
+            (None, None) => return,
+        };
+        tracing::warn!(
+            "{what} is declared at {origin}: the next 'vmcatcher apply' or 'sync' puts back \
+             what the declaration says; change the declaration instead"
+        );
     }
 
     /// Takes the run lock beside the database (`sync`, `cache`, `subscribe update`).
@@ -156,9 +196,11 @@ pub(crate) fn dispatch(cli: Cli, config: Config, env: &Environment) -> Result<()
         Command::Image(cmd) => image::run(&ctx, cmd),
         Command::Cache(args) => cache::run(&ctx, args, env),
         Command::Sync(args) => sync::run(&ctx, args.dry_run),
+        Command::Apply { dry_run, prune } => apply::run(&ctx, dry_run, prune),
         Command::Status { nagios } => status::run(&ctx, nagios),
         Command::Events(cmd) => events::run(&ctx, cmd),
         Command::Hooks(cmd) => events::hooks(&ctx, cmd),
+        Command::ImportLegacy { from, dry_run } => import_legacy::run(&ctx, from, dry_run),
         Command::Verify {
             source,
             tls_anchors,

@@ -1,6 +1,3 @@
-use std::io::Read;
-use std::path::Path;
-
 use super::Context;
 use crate::cli::{Format, SubscribeCommand, SubscriptionSettings};
 use crate::db::{NewImages, SubscriptionChanges};
@@ -45,34 +42,11 @@ pub(super) fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
 impl SubscriptionSettings {
     /// The password of `--password-file`, if given.
     fn password(&self) -> Result<Option<String>> {
-        self.password_file.as_deref().map(read_password).transpose()
+        self.password_file
+            .as_deref()
+            .map(crate::subscription::read_password)
+            .transpose()
     }
-}
-
-/// Reads a password from a file or standard input; only the first line counts, so a
-/// file written with `echo` works.
-fn read_password(path: &Path) -> Result<String> {
-    let mut text = String::new();
-    if path == Path::new("-") {
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Error::io("standard input", e))?;
-    } else {
-        text = std::fs::read_to_string(path).map_err(|e| {
-            Error::Failed(format!(
-                "password file {}: cannot be read: {e}",
-                path.display()
-            ))
-        })?;
-    }
-    let password = text.lines().next().unwrap_or("").to_string();
-    if password.is_empty() {
-        return Err(Error::Failed(format!(
-            "password file {} is empty: write the password on its first line",
-            path.display()
-        )));
-    }
-    Ok(password)
 }
 
 fn add(
@@ -227,6 +201,7 @@ fn set(
     let password = settings.password()?;
     let mut db = ctx.open_db()?;
     let s = db.find_subscription(reference)?;
+    ctx.note_declared(Some(&s.url), None, false);
     let mut changes = SubscriptionChanges {
         new_images: settings.new_images.map(NewImages::from),
         tls_anchors: settings.tls_anchors.map(TlsAnchors::from),
@@ -318,6 +293,7 @@ fn delete(ctx: &Context, references: &[String]) -> Result<()> {
     for s in subscriptions {
         db.delete_subscription(s.id)?;
         tracing::info!("deleted subscription '{}'", s.identifier);
+        ctx.note_declared(Some(&s.url), None, false);
     }
     Ok(())
 }

@@ -28,6 +28,11 @@ pub(super) struct FileConfig {
     pub(super) trust: FileTrust,
     #[serde(default)]
     pub(super) status: FileStatus,
+    /// Declarations: not settings; the declare module reads them.
+    #[serde(default, rename = "endorser")]
+    _endorsers: Vec<serde::de::IgnoredAny>,
+    #[serde(default, rename = "subscription")]
+    _subscriptions: Vec<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -131,6 +136,13 @@ pub(super) fn read_config_file(
 /// Parses the TOML text; an error names the line and the dotted key (with the index of
 /// an array entry, as `events.hook_dirs[3]`), on one line.
 pub(super) fn parse_config(text: &str) -> std::result::Result<FileConfig, String> {
+    parse_toml(text)
+}
+
+/// [`parse_config`] for any shape (the declarations read the same files).
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> std::result::Result<T, String> {
     let line_of = |err: &toml::de::Error| {
         err.span()
             .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
@@ -142,7 +154,7 @@ pub(super) fn parse_config(text: &str) -> std::result::Result<FileConfig, String
             None => message,
         }
     })?;
-    serde_path_to_error::deserialize::<_, FileConfig>(deserializer).map_err(|err| {
+    serde_path_to_error::deserialize::<_, T>(deserializer).map_err(|err| {
         let key = err.path().to_string();
         let inner = err.inner();
         let message = inner.message().trim().to_string();

@@ -15,6 +15,7 @@ pub use database_url::DatabaseUrl;
 pub use environment::Environment;
 pub use show::Entry;
 
+pub(crate) use file::parse_toml;
 use file::{parse_config, read_config_file, FileConfig};
 
 /// Where a setting's value came from.
@@ -130,6 +131,9 @@ pub struct Config {
     pub status: StatusConfig,
     /// `VMCATCHER_LOG_CONF` was set: a Python logging file we cannot honour.
     pub legacy_log_conf: Option<String>,
+    /// Where `*.toml` drop-ins with declarations are read: `conf.d` beside the file read,
+    /// else beside the file that would be read (the system's for root, the user's else).
+    pub drop_in_dir: Option<PathBuf>,
 }
 
 /// Picks the first layer that has a value: flag, environment, file, default.
@@ -244,8 +248,15 @@ impl Config {
             || default_cache_root(env).map(|root| root.join("endorsed")),
         )?;
         // Partial and expired default to siblings of the cache directory, so a rename
-        // between them stays on one file system.
+        // between them stays on one file system — except when the cache directory comes
+        // from the original's VMCATCHER_CACHE_DIR_CACHE: then they are inside it, where
+        // vmcatcher 0.6.3 puts them (`<cache>/partial`, `<cache>/expired`), so a site
+        // that switches keeps its layout.
+        let inside = cache_dir.source == Source::Env("VMCATCHER_CACHE_DIR_CACHE");
         let beside_cache = |name: &str| {
+            if inside {
+                return Ok(cache_dir.value.join(name));
+            }
             let parent = cache_dir.value.parent().unwrap_or(Path::new("."));
             Ok(parent.join(name))
         };
@@ -397,7 +408,6 @@ impl Config {
         one_of(&log.format, "log.format", &LOG_FORMATS)?;
 
         Ok(Config {
-            file: file_path,
             database,
             cert_dir,
             lock_timeout,
@@ -408,8 +418,23 @@ impl Config {
             trust,
             status,
             legacy_log_conf: env.get("VMCATCHER_LOG_CONF").map(str::to_string),
+            drop_in_dir: drop_in_dir(file_path.as_deref(), env),
+            file: file_path,
         })
     }
+}
+
+/// `conf.d` beside the configuration file, or beside the one that would be read.
+fn drop_in_dir(file: Option<&Path>, env: &Environment) -> Option<PathBuf> {
+    let base = match file {
+        Some(file) => file.parent()?.to_path_buf(),
+        None if env.is_root() => PathBuf::from(SYSTEM_CONFIG).parent()?.to_path_buf(),
+        None => env
+            .xdg_dir("XDG_CONFIG_HOME", ".config")
+            .ok()?
+            .join("vmcatcher"),
+    };
+    Some(base.join("conf.d"))
 }
 
 const HOUR: u64 = 3600;
@@ -558,15 +583,32 @@ mod tests {
 
     #[test]
     fn partial_and_expired_follow_a_configured_cache_dir() {
+        // Set the original's way (only VMCATCHER_CACHE_DIR_CACHE): inside it, as 0.6.3.
         let c = load(
-            &[("VMCATCHER_CACHE_DIR_CACHE", "/srv/images/endorsed")],
+            &[("VMCATCHER_CACHE_DIR_CACHE", "/var/lib/one/vmcatcher-images")],
             true,
         );
         assert_eq!(
             c.cache.partial_dir.value,
-            PathBuf::from("/srv/images/partial")
+            PathBuf::from("/var/lib/one/vmcatcher-images/partial")
+        );
+        assert_eq!(
+            c.cache.expired_dir.value,
+            PathBuf::from("/var/lib/one/vmcatcher-images/expired")
         );
         assert_eq!(c.cache.expired_dir.source, Source::Default);
+        // Set our way (configuration file or --cache-dir): beside it.
+        let c = Config::from_file_text(
+            "[cache]\ndir = \"/srv/images/endorsed\"\n",
+            Path::new("/etc/vmcatcher/vmcatcher.toml"),
+            &Overrides::default(),
+            &env(&[], true),
+        )
+        .unwrap();
+        assert_eq!(
+            c.cache.partial_dir.value,
+            PathBuf::from("/srv/images/partial")
+        );
     }
 
     #[test]

@@ -38,6 +38,19 @@ impl Db {
         Ok(())
     }
 
+    /// Removes one credential of an endorser; returns whether it was there.
+    pub fn remove_credential(&mut self, identifier: &str, credential: &Credential) -> Result<bool> {
+        let removed = self.write(|tx| {
+            tx.execute(
+                "DELETE FROM endorser_credential WHERE dn = ?2 AND ca = ?3 AND endorser_id = \
+                 (SELECT id FROM endorser WHERE identifier = ?1)",
+                params![identifier, credential.dn, credential.ca],
+            )
+            .map_err(super::sql)
+        })?;
+        Ok(removed > 0)
+    }
+
     /// Every endorser with its credentials, ordered by identifier.
     pub fn endorsers(&self) -> Result<Vec<Endorser>> {
         let mut stmt = self

@@ -357,35 +357,22 @@ pub(crate) fn import_list(
 ) -> Result<Vec<NewImage>> {
     let now = now_text();
     let list = new.list;
-    tx.execute(
-        "INSERT INTO image_list (subscription_id, raw_sha512, signer_dn, signer_ca, \
-         version, created, expires, imported) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            subscription.id,
-            new.raw_sha512,
-            new.signer_dn,
-            new.signer_ca,
-            list.version,
-            format_date(list.created),
-            format_date(list.expires),
-            now
-        ],
-    )
-    .map_err(sql)?;
-    let list_id = tx.last_insert_rowid();
-    tx.execute(
-        "INSERT INTO image_list_message (image_list_id, raw, content) VALUES (?1, ?2, ?3)",
-        params![list_id, new.raw, new.content],
-    )
-    .map_err(sql)?;
+    let list_id = insert_list(tx, subscription.id, new, &now, None)?;
     let mut new_images = Vec::new();
+    // Prepared once for the whole list (a 1,000-image list spent more time compiling
+    // these statements than running them).
+    let mut find = tx
+        .prepare_cached("SELECT id FROM image WHERE subscription_id = ?1 AND identifier = ?2")
+        .map_err(sql)?;
+    let mut add = tx
+        .prepare_cached(
+            "INSERT INTO image (subscription_id, identifier, selected, refused) \
+             VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(sql)?;
     for image in &list.images {
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM image WHERE subscription_id = ?1 AND identifier = ?2",
-                params![subscription.id, image.identifier],
-                |r| r.get(0),
-            )
+        let existing: Option<i64> = find
+            .query_row(params![subscription.id, image.identifier], |r| r.get(0))
             .optional()
             .map_err(sql)?;
         let image_id = if let Some(id) = existing {
@@ -398,16 +385,12 @@ pub(crate) fn import_list(
             };
             let selected = policy == NewImages::Subscribe;
             let refused = policy == NewImages::Refuse;
-            tx.execute(
-                "INSERT INTO image (subscription_id, identifier, selected, refused) \
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    subscription.id,
-                    image.identifier,
-                    i64::from(selected),
-                    i64::from(refused)
-                ],
-            )
+            add.execute(params![
+                subscription.id,
+                image.identifier,
+                i64::from(selected),
+                i64::from(refused)
+            ])
             .map_err(sql)?;
             new_images.push(NewImage {
                 identifier: image.identifier.clone(),
@@ -426,13 +409,75 @@ pub(crate) fn import_list(
     Ok(new_images)
 }
 
-fn insert_record(tx: &Transaction<'_>, list_id: i64, image_id: i64, image: &Image) -> Result<()> {
-    let metadata = serde_json::Value::Object(image.raw.clone()).to_string();
+/// The id of a subscription's image row, refused ones included.
+pub(crate) fn image_row(
+    tx: &Transaction<'_>,
+    subscription_id: i64,
+    identifier: &str,
+) -> Result<Option<i64>> {
+    tx.query_row(
+        "SELECT id FROM image WHERE subscription_id = ?1 AND identifier = ?2",
+        params![subscription_id, identifier],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(sql)
+}
+
+/// Stores a list (row and message) for a subscription without making it current; returns
+/// its id. `import_list` uses it, and the importer of 0.6.3 history with the dates kept.
+pub(crate) fn insert_list(
+    tx: &Transaction<'_>,
+    subscription_id: i64,
+    new: &ListToStore<'_>,
+    imported: &str,
+    expired: Option<&str>,
+) -> Result<i64> {
+    let list = new.list;
     tx.execute(
-        "INSERT INTO image_record (image_list_id, image_id, title, description, hypervisor, \
-         sha512, uri, os, osversion, arch, version, size, comments, expires, metadata) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        "INSERT INTO image_list (subscription_id, raw_sha512, signer_dn, signer_ca, \
+         version, created, expires, imported, expired) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
+            subscription_id,
+            new.raw_sha512,
+            new.signer_dn,
+            new.signer_ca,
+            list.version,
+            format_date(list.created),
+            format_date(list.expires),
+            imported,
+            expired
+        ],
+    )
+    .map_err(sql)?;
+    let list_id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO image_list_message (image_list_id, raw, content) VALUES (?1, ?2, ?3)",
+        params![list_id, new.raw, new.content],
+    )
+    .map_err(sql)?;
+    Ok(list_id)
+}
+
+/// Stores how one list describes one registered image.
+pub(crate) fn insert_record(
+    tx: &Transaction<'_>,
+    list_id: i64,
+    image_id: i64,
+    image: &Image,
+) -> Result<()> {
+    // A map with string keys always serialises; no copy of it into a `Value` first.
+    let metadata = serde_json::to_string(&image.raw).unwrap_or_else(|_| "{}".to_owned());
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO image_record (image_list_id, image_id, title, description, hypervisor, \
+             sha512, uri, os, osversion, arch, version, size, comments, expires, metadata) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        )
+        .map_err(sql)?;
+    insert
+        .execute(params![
             list_id,
             image_id,
             image.title,
@@ -448,8 +493,7 @@ fn insert_record(tx: &Transaction<'_>, list_id: i64, image_id: i64, image: &Imag
             image.comments,
             format_date(image.effective_expires),
             metadata
-        ],
-    )
-    .map_err(sql)?;
+        ])
+        .map_err(sql)?;
     Ok(())
 }

@@ -19,7 +19,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 pub use completion::Completable;
 pub(crate) use endorsers::{endorser_with_credential_in, insert_endorser};
 pub use endorsers::{Credential, Endorser};
-pub(crate) use images::import_list;
+pub(crate) use images::{image_row, import_list, insert_list, insert_record};
 pub use images::{CacheCandidate, ImageDetail, ImageRecord, ImageState, ListToStore, NewImage};
 pub use schema::LATEST_VERSION;
 pub use state::LAST_SYNC;
@@ -171,6 +171,30 @@ impl Db {
         })
     }
 
+    /// A new, empty database in memory with the current schema: where `import-legacy
+    /// --dry-run` rehearses when the target database does not exist yet.
+    pub fn in_memory(path: &Path) -> Result<Db> {
+        let fail = |message: String| Error::Database {
+            path: path.to_path_buf(),
+            message,
+            source: None,
+        };
+        let mut conn = Connection::open_in_memory().map_err(|e| fail(describe(&e)))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| fail(describe(&e)))?;
+        schema::migrate(&mut conn).map_err(fail)?;
+        Ok(Db {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Runs `f` like `write` and then rolls everything back: a dry run that sees exactly
+    /// what the real one would, and changes nothing.
+    pub fn rehearse<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.transaction(f, false)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -178,13 +202,23 @@ impl Db {
     /// Runs `f` in a `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so
     /// two writers queue on the busy timeout instead of failing half way.
     pub fn write<T>(&mut self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        self.transaction(f, true)
+    }
+
+    /// `f` in an immediate transaction, committed or (for `rehearse`) rolled back.
+    fn transaction<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+        commit: bool,
+    ) -> Result<T> {
         let path = self.path.clone();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| sql_error(&path, e))?;
         let value = f(&tx).map_err(|e| with_path(e, &path))?;
-        tx.commit().map_err(|e| sql_error(&path, e))?;
+        let end = if commit { tx.commit() } else { tx.rollback() };
+        end.map_err(|e| sql_error(&path, e))?;
         Ok(value)
     }
 
@@ -201,6 +235,55 @@ impl Db {
             .execute("VACUUM INTO ?1", [name])
             .map_err(|e| self.error(e))?;
         Ok(())
+    }
+
+    /// A copy of this database in a new temporary directory (under `TMPDIR`), opened for
+    /// writing: what a dry run changes instead of this one. Removed when dropped.
+    pub fn scratch_copy(&self) -> Result<ScratchCopy> {
+        let dir = scratch_dir()?;
+        let path = dir.path().join("vmcatcher.db");
+        self.copy_to(&path)?;
+        Ok(ScratchCopy {
+            db: Db::open_with(&path, Access::Write)?,
+            _dir: dir,
+        })
+    }
+
+    /// A scratch copy of the database file at `path`, copied without its schema being
+    /// checked and then brought to the current schema (as the real run would migrate it);
+    /// falls back to [`Db::scratch_copy`] of a read-only open when SQLite cannot open it
+    /// plainly (another user's database, a read-only directory).
+    pub fn scratch_copy_of(path: &Path) -> Result<ScratchCopy> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let Ok(source) = Connection::open_with_flags(path, flags) else {
+            return Db::open_with(path, Access::Read)?.scratch_copy();
+        };
+        let dir = scratch_dir()?;
+        let copy = dir.path().join("vmcatcher.db");
+        let name = copy.to_str().ok_or_else(|| {
+            Error::Failed(format!(
+                "{} is not valid UTF-8: set TMPDIR to a plain path",
+                copy.display()
+            ))
+        })?;
+        if source.execute("VACUUM INTO ?1", [name]).is_err() {
+            return Db::open_with(path, Access::Read)?.scratch_copy();
+        }
+        match Db::open_with(&copy, Access::Write) {
+            Ok(db) => Ok(ScratchCopy { db, _dir: dir }),
+            // Said of the administrator's file, not of the scratch copy (a 0.6.3 database).
+            Err(e) => Err(Db::open_with(path, Access::Read).err().unwrap_or(e)),
+        }
+    }
+
+    /// A new, empty database in a temporary directory: a dry run's stand-in for a
+    /// database that does not exist yet.
+    pub fn scratch_empty() -> Result<ScratchCopy> {
+        let dir = scratch_dir()?;
+        Ok(ScratchCopy {
+            db: Db::open_with(&dir.path().join("vmcatcher.db"), Access::Create)?,
+            _dir: dir,
+        })
     }
 
     /// Read access for queries.
@@ -276,6 +359,25 @@ fn describe(e: &rusqlite::Error) -> String {
 }
 
 /// The current time in the `YYYY-mm-ddTHH:MM:SSZ` form every stored date uses.
+fn scratch_dir() -> Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("vmcatcher-dry-run-")
+        .tempdir()
+        .map_err(|e| {
+            Error::Failed(format!(
+                "cannot create a scratch directory for the dry run in {}: {e}; set TMPDIR \
+                 to a writable directory",
+                std::env::temp_dir().display()
+            ))
+        })
+}
+
+/// See [`Db::scratch_copy`].
+pub struct ScratchCopy {
+    pub db: Db,
+    _dir: tempfile::TempDir,
+}
+
 pub fn now_text() -> String {
     crate::imagelist::format_date(time::OffsetDateTime::now_utc())
 }

@@ -207,8 +207,8 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
     if version == 0 && has_original_tables(conn)? {
         return Err(
             "was created by the original Python vmcatcher (tables subscriptionAuth, \
-             ImageDefinition): it cannot be used as it is; point --database at a new file \
-             and subscribe again"
+             ImageDefinition): it is not changed; import it into a new database with \
+             'vmcatcher --database <new file> import-legacy --from <this file>'"
                 .to_string(),
         );
     }
@@ -235,7 +235,8 @@ pub(super) fn check_current(conn: &Connection) -> Result<(), String> {
     if version == 0 && has_original_tables(conn)? {
         return Err(
             "was created by the original Python vmcatcher (tables subscriptionAuth, \
-             ImageDefinition): it cannot be read as it is"
+             ImageDefinition): it cannot be read as it is; import it into a new database with \
+             'vmcatcher --database <new file> import-legacy --from <this file>'"
                 .to_string(),
         );
     }

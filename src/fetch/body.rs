@@ -1,6 +1,6 @@
 //! A body reader that notices when a transfer is cut short.
 //!
-//! attohttpc reads a `Content-Length` body through `Read::take`, so a connection closed
+//! The body framing (`wire::Body`) stops at `Content-Length`, so a connection closed
 //! early simply looks like the end of the body. We count the bytes and turn an early end
 //! into an `UnexpectedEof` error carrying [`BodyTruncated`], and turn the `EAGAIN`
 //! (`WouldBlock`) a socket read timeout produces into `TimedOut` carrying [`ReadTimedOut`].

@@ -1,34 +1,29 @@
-//! `http://` and `https://` through attohttpc.
+//! `http://` and `https://` on our own HTTP/1.1 client (`conn`, `wire`).
 //!
-//! attohttpc is used for one request at a time: redirects are followed here, not by
-//! attohttpc, because it would resend every header (including `Authorization`) to
-//! whatever host a redirect names, and because each hop needs its own proxy decision.
+//! One request at a time per connection; redirects are followed here because each hop
+//! needs its own credential and proxy decision (`Authorization` never goes to another
+//! host). Connections are kept alive between requests of one run (see `conn`).
 
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
-use attohttpc::header::{
-    HeaderMap, ACCEPT, CONTENT_LENGTH, CONTENT_RANGE, LOCATION, PROXY_AUTHORIZATION, RANGE,
-    USER_AGENT,
-};
-use attohttpc::{ErrorKind, Method, ProxySettings, RequestBuilder, ResponseReader, StatusCode};
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use percent_encoding::percent_decode_str;
-use url::Url;
+use url::{Position, Url};
 
 use super::body::{read_error, CheckedBody};
+use super::conn::{self, Connection, Failure, Key};
 use super::download::Download;
 use super::error::FetchError;
 use super::location::{classify, redact_url, Scheme};
-use super::options::{FetchOptions, TlsAnchors};
+use super::options::FetchOptions;
+use super::wire::{self, Body, Head, HeadError};
 
 /// A final (non-redirect, 2xx) answer.
 struct Answer {
     url: String,
-    status: StatusCode,
-    headers: HeaderMap,
-    reader: ResponseReader,
+    status: u16,
+    head: Head,
+    length: Option<u64>,
+    reader: Body,
 }
 
 /// What the transfer deadline covers.
@@ -61,9 +56,9 @@ impl Clock {
         Some(self.deadline.saturating_duration_since(Instant::now())).filter(|d| !d.is_zero())
     }
 
-    /// Whether an error seen now is the deadline's doing: attohttpc shuts the socket down
-    /// at the deadline, which surfaces as a timeout, an EOF or a TLS error depending on
-    /// where it hits. A few milliseconds of slack cover the timer thread waking early.
+    /// Whether an error seen now is the deadline's doing: the socket timeout is cut to the
+    /// deadline, which surfaces as a timeout or a TLS error depending on where it hits. A
+    /// few milliseconds of slack cover a timeout firing a little early.
     fn expired(&self) -> bool {
         Instant::now() + Duration::from_millis(20) >= self.deadline
     }
@@ -87,7 +82,7 @@ pub(crate) fn fetch_bytes(
 ) -> Result<Vec<u8>, FetchError> {
     let clock = Clock::start(opts, Deadline::Whole);
     let answer = send(url, opts, None, &clock)?;
-    let length = content_length(&answer)?;
+    let length = answer.length;
     if length.is_some_and(|len| len > max_bytes) {
         return Err(FetchError::TooLarge {
             url: answer.url,
@@ -119,8 +114,8 @@ pub(crate) fn open_stream(
 ) -> Result<Download, FetchError> {
     let clock = Clock::start(opts, Deadline::Head);
     let answer = send(url, opts, (resume_from > 0).then_some(resume_from), &clock)?;
-    let length = content_length(&answer)?;
-    let (resumed, total_size) = if answer.status == StatusCode::PARTIAL_CONTENT {
+    let length = answer.length;
+    let (resumed, total_size) = if answer.status == 206 {
         let (start, total) = content_range(&answer)?;
         if start != resume_from {
             return Err(FetchError::InvalidResponse {
@@ -140,7 +135,7 @@ pub(crate) fn open_stream(
             CheckedBody::new(answer.reader, length, opts.read_timeout.as_secs())
                 .with_min_rate(opts.min_rate, opts.read_timeout),
         ),
-        status: answer.status.as_u16(),
+        status: answer.status,
         content_length: length,
         resumed,
         total_size,
@@ -183,21 +178,21 @@ fn send(
         if credentials.is_some() && url.scheme() == "http" {
             tracing::warn!("{}", plain_http_credentials(&shown));
         }
-        let remaining = clock.remaining().ok_or_else(|| clock.error(&shown))?;
-        let request = build_request(&url, opts, range_from, credentials)?;
-        let request = match clock.covers {
-            Deadline::Whole => request.timeout(remaining),
-            Deadline::Head => request.head_timeout(remaining),
-        };
-        let response = request.send().map_err(|e| {
+        if clock.remaining().is_none() {
+            return Err(clock.error(&shown));
+        }
+        let headers = request_headers(&url, opts, range_from, credentials)?;
+        let (head, conn) = exchange(&url, opts, &headers, clock).map_err(|e| {
             if clock.expired() {
                 clock.error(&shown)
             } else {
-                send_error(e, &shown, opts)
+                failure_error(e, &shown, &url, opts)
             }
         })?;
-        let status = response.status();
+        let length = content_length(&head, &shown)?;
+        let status = head.status;
         if is_redirect(status) {
+            Body::new(conn, &head, length).discard();
             redirects += 1;
             if redirects > opts.max_redirects {
                 return Err(FetchError::TooManyRedirects {
@@ -205,147 +200,149 @@ fn send(
                     max: opts.max_redirects,
                 });
             }
-            let next = redirect_target(&url, response.headers(), &shown)?;
+            let next = redirect_target(&url, head.get("location"), &shown)?;
             if url.scheme() == "https" && next.scheme() == "http" {
                 return Err(FetchError::Downgrade {
                     url: shown,
                     target: redact_url(next.as_str()),
                 });
             }
-            tracing::debug!(from = %shown, to = %redact_url(next.as_str()), status = status.as_u16(), "redirect");
+            tracing::debug!(from = %shown, to = %redact_url(next.as_str()), status, "redirect");
             url = next;
             continue;
         }
-        if !status.is_success() {
+        if !(200..300).contains(&status) {
             return Err(status_error(status, shown));
         }
-        let (status, headers, reader) = response.split();
+        let reader = Body::new(conn, &head, length);
         return Ok(Answer {
             url: shown,
             status,
-            headers,
+            head,
+            length,
             reader,
         });
     }
 }
 
-fn build_request(
+/// One request and its response head, on a kept-alive connection when there is one. A
+/// kept-alive connection the server has closed in the meantime fails at once (write error,
+/// or the end of the stream before any answer): the request is then sent again on a new
+/// connection, which is safe for a GET.
+fn exchange(
+    url: &Url,
+    opts: &FetchOptions,
+    headers: &[(&str, String)],
+    clock: &Clock,
+) -> Result<(Head, Connection), Failure> {
+    let proxy = opts.proxy.proxy_for(url);
+    let key = Key::new(url, proxy, opts)?;
+    let via_proxy = proxy.is_some() && url.scheme() == "http";
+    let target = if via_proxy {
+        url[..Position::AfterQuery].to_owned()
+    } else {
+        url[Position::BeforePath..Position::AfterQuery].to_owned()
+    };
+    let host = match url.port() {
+        Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_owned(),
+    };
+    let mut idle = conn::take_idle(&key);
+    loop {
+        let fresh = idle.is_none();
+        let mut conn = match idle.take() {
+            Some(conn) => conn,
+            None => conn::open(key.clone(), proxy, opts, Some(clock.deadline))?,
+        };
+        conn.set_timeouts(opts.read_timeout, Some(clock.deadline))?;
+        let sent = wire::write_request(conn.io.get_mut(), &target, &host, headers);
+        let head = sent
+            .map_err(HeadError::Io)
+            .and_then(|()| wire::read_head(&mut conn.io));
+        match head {
+            Ok(head) => {
+                if clock.covers == Deadline::Head {
+                    // Images: no deadline on a multi-GB body, the read timeout only.
+                    conn.set_timeouts(opts.read_timeout, None)?;
+                }
+                return Ok((head, conn));
+            }
+            Err(HeadError::Io(e)) if !fresh && is_stale(&e) => {
+                tracing::debug!(error = %e, "kept-alive connection closed by the server; reconnecting");
+            }
+            Err(HeadError::Io(e)) => return Err(Failure::Io(e)),
+            Err(HeadError::Invalid(detail)) => return Err(Failure::Invalid(detail)),
+        }
+    }
+}
+
+/// How a kept-alive connection closed by the server shows on the next request.
+fn is_stale(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::UnexpectedEof
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+    )
+}
+
+fn request_headers(
     url: &Url,
     opts: &FetchOptions,
     range_from: Option<u64>,
     credentials: Option<&(String, super::Secret)>,
-) -> Result<RequestBuilder, FetchError> {
+) -> Result<Vec<(&'static str, String)>, FetchError> {
     let shown = redact_url(url.as_str());
-    let header_error = |what: &str| FetchError::BadUrl {
-        url: shown.clone(),
-        reason: format!("invalid {what} header value"),
+    let checked = |what: &str, value: String| {
+        if value.contains(['\r', '\n', '\0']) {
+            Err(FetchError::BadUrl {
+                url: shown.clone(),
+                reason: format!("invalid {what} header value"),
+            })
+        } else {
+            Ok(value)
+        }
     };
-    let mut request = RequestBuilder::try_new(Method::GET, url.as_str())
-        .map_err(|e| FetchError::BadUrl {
-            url: shown.clone(),
-            reason: e.to_string(),
-        })?
-        .follow_redirects(false)
-        .connect_timeout(opts.connect_timeout)
-        .read_timeout(opts.read_timeout)
-        .proxy_settings(proxy_settings(url, opts))
-        .try_header(USER_AGENT, opts.user_agent.as_str())
-        .map_err(|_| header_error("User-Agent"))?
-        .try_header(ACCEPT, "*/*")
-        .map_err(|_| header_error("Accept"))?;
+    let mut headers = vec![
+        (
+            "User-Agent",
+            checked("User-Agent", opts.user_agent.clone())?,
+        ),
+        ("Accept", "*/*".to_owned()),
+    ];
     if let Some(from) = range_from {
-        request = request
-            .try_header(RANGE, format!("bytes={from}-"))
-            .map_err(|_| header_error("Range"))?;
+        headers.push(("Range", format!("bytes={from}-")));
     }
     if let Some((user, password)) = credentials {
-        request = request.basic_auth(user, Some(password.expose()));
+        let value = checked("Authorization", wire::basic(user, password.expose()))?;
+        headers.push(("Authorization", value));
     }
-    if let Some(value) = proxy_authorization(url, opts) {
-        request = request
-            .try_header(PROXY_AUTHORIZATION, value)
-            .map_err(|_| header_error("Proxy-Authorization"))?;
-    }
-    if url.scheme() == "https" {
-        request = apply_tls(request, opts, &shown)?;
-    }
-    Ok(request)
-}
-
-/// Exactly the one proxy our own decision picked, so attohttpc never reads the environment.
-fn proxy_settings(url: &Url, opts: &FetchOptions) -> ProxySettings {
-    let builder = ProxySettings::builder();
-    match opts.proxy.proxy_for(url) {
-        Some(proxy) if url.scheme() == "https" => builder.https_proxy(proxy.clone()).build(),
-        Some(proxy) => builder.http_proxy(proxy.clone()).build(),
-        None => builder.build(),
-    }
-}
-
-/// attohttpc sends the proxy URL's credentials only in its CONNECT (https) request; plain
-/// http requests through a proxy need the header from us.
-fn proxy_authorization(url: &Url, opts: &FetchOptions) -> Option<String> {
-    if url.scheme() != "http" {
-        return None;
-    }
-    let proxy = opts.proxy.proxy_for(url)?;
-    if proxy.username().is_empty() {
-        return None;
-    }
-    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
-    let user = decode(proxy.username());
-    let password = decode(proxy.password().unwrap_or(""));
-    Some(format!(
-        "Basic {}",
-        STANDARD.encode(format!("{user}:{password}"))
-    ))
-}
-
-fn apply_tls(
-    mut request: RequestBuilder,
-    opts: &FetchOptions,
-    shown: &str,
-) -> Result<RequestBuilder, FetchError> {
-    match opts.tls_anchors {
-        TlsAnchors::System => return Ok(request),
-        TlsAnchors::None => {
-            tracing::warn!(url = %shown, "TLS certificate verification is disabled (--tls-anchors none)");
-            return Ok(request
-                .danger_accept_invalid_certs(true)
-                .danger_accept_invalid_hostnames(true));
+    // A plain http request through a proxy carries the proxy's credentials itself; for
+    // https they go in the CONNECT request only.
+    if url.scheme() == "http" {
+        if let Some(value) = opts.proxy.proxy_for(url).and_then(wire::proxy_credentials) {
+            headers.push(("Proxy-Authorization", value));
         }
-        TlsAnchors::Igtf => request = request.disable_built_in_roots(true),
-        TlsAnchors::Both => {}
     }
-    for cert in &opts.extra_roots {
-        let der = cert.to_der().map_err(|e| FetchError::Tls {
-            url: shown.to_owned(),
-            detail: format!("cannot use a trust directory certificate: {e}"),
-        })?;
-        let cert = native_tls::Certificate::from_der(&der).map_err(|e| FetchError::Tls {
-            url: shown.to_owned(),
-            detail: format!("cannot use a trust directory certificate: {e}"),
-        })?;
-        request = request.add_root_certificate(cert);
+    if url.scheme() == "https" && opts.tls_anchors == super::TlsAnchors::None {
+        tracing::warn!(url = %shown, "TLS certificate verification is disabled (--tls-anchors none)");
     }
-    Ok(request)
+    Ok(headers)
 }
 
-fn is_redirect(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
 }
 
 /// Resolve `Location` against the current URL; only http(s) targets, without userinfo or
 /// fragment. The query string is kept as the server wrote it.
-fn redirect_target(current: &Url, headers: &HeaderMap, shown: &str) -> Result<Url, FetchError> {
+fn redirect_target(current: &Url, location: Option<&str>, shown: &str) -> Result<Url, FetchError> {
     let invalid = |detail: String| FetchError::InvalidResponse {
         url: shown.to_owned(),
         detail,
     };
-    let location = headers
-        .get(LOCATION)
-        .ok_or_else(|| invalid("redirect without a Location header".into()))?;
-    let location = String::from_utf8_lossy(location.as_bytes());
+    let location = location.ok_or_else(|| invalid("redirect without a Location header".into()))?;
     let mut next = current
         .join(location.trim())
         .map_err(|e| invalid(format!("redirect to an invalid URL ({e})")))?;
@@ -379,19 +376,23 @@ pub fn may_send_credentials(origin: &Url, target: &Url) -> bool {
     }
 }
 
-fn content_length(answer: &Answer) -> Result<Option<u64>, FetchError> {
-    let Some(value) = answer.headers.get(CONTENT_LENGTH) else {
-        return Ok(None);
-    };
-    value
-        .to_str()
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .map(Some)
-        .ok_or_else(|| FetchError::InvalidResponse {
-            url: answer.url.clone(),
-            detail: "unparsable Content-Length".into(),
-        })
+/// The announced length; several `Content-Length` values must agree.
+fn content_length(head: &Head, shown: &str) -> Result<Option<u64>, FetchError> {
+    let mut length = None;
+    for value in head.headers.iter().filter(|(n, _)| n == "content-length") {
+        let parsed: Option<u64> = value.1.trim().parse().ok();
+        match (parsed, length) {
+            (Some(n), None) => length = Some(n),
+            (Some(n), Some(m)) if n == m => {}
+            _ => {
+                return Err(FetchError::InvalidResponse {
+                    url: shown.to_owned(),
+                    detail: "unparsable Content-Length".into(),
+                })
+            }
+        }
+    }
+    Ok(length)
 }
 
 /// `Content-Range: bytes START-END/TOTAL` → (START, TOTAL if not `*`).
@@ -400,11 +401,7 @@ fn content_range(answer: &Answer) -> Result<(u64, Option<u64>), FetchError> {
         url: answer.url.clone(),
         detail: "206 Partial Content without a valid Content-Range".into(),
     };
-    let value = answer
-        .headers
-        .get(CONTENT_RANGE)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(invalid)?;
+    let value = answer.head.get("content-range").ok_or_else(invalid)?;
     parse_content_range(value).ok_or_else(invalid)
 }
 
@@ -424,8 +421,8 @@ pub(crate) fn parse_content_range(value: &str) -> Option<(u64, Option<u64>)> {
     Some((start, total))
 }
 
-fn status_error(status: StatusCode, url: String) -> FetchError {
-    let hint = match status.as_u16() {
+fn status_error(status: u16, url: String) -> FetchError {
+    let hint = match status {
         401 | 403 => " and the credentials (--username, --password-file)",
         416 => "; the requested range is past the end: restart the download from byte 0",
         500..=599 => "; the server failed, try again later",
@@ -433,66 +430,102 @@ fn status_error(status: StatusCode, url: String) -> FetchError {
     };
     FetchError::HttpStatus {
         url,
-        status: status.as_u16(),
-        reason: status.canonical_reason().unwrap_or("").to_owned(),
+        status,
+        reason: canonical_reason(status).to_owned(),
         hint,
     }
 }
 
-/// Map attohttpc's error for the request phase (connect, TLS, request, response head).
-fn send_error(err: attohttpc::Error, shown: &str, opts: &FetchOptions) -> FetchError {
-    let url = shown.to_owned();
-    match err.into_kind() {
-        ErrorKind::Io(e) => match e.kind() {
+/// The standard reason phrase (not the server's, which may say anything).
+fn canonical_reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        204 => "No Content",
+        206 => "Partial Content",
+        300 => "Multiple Choices",
+        304 => "Not Modified",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        414 => "URI Too Long",
+        416 => "Range Not Satisfiable",
+        418 => "I'm a teapot",
+        421 => "Misdirected Request",
+        425 => "Too Early",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        507 => "Insufficient Storage",
+        511 => "Network Authentication Required",
+        _ => "",
+    }
+}
+
+/// Map a failure of the request phase (connect, TLS, request, response head).
+fn failure_error(err: Failure, shown: &str, url: &Url, opts: &FetchOptions) -> FetchError {
+    let shown = shown.to_owned();
+    match err {
+        Failure::BadUrl => FetchError::BadUrl {
+            url: shown,
+            reason: "no usable host or port".into(),
+        },
+        Failure::Connect(e) if e.kind() == io::ErrorKind::TimedOut => FetchError::Timeout {
+            url: shown,
+            phase: "connecting to",
+            secs: opts.connect_timeout.as_secs(),
+        },
+        Failure::Connect(e) => FetchError::Connect {
+            url: shown,
+            detail: e.to_string(),
+        },
+        Failure::Io(e) => match e.kind() {
             // SO_RCVTIMEO expiring shows up as EAGAIN.
-            io::ErrorKind::WouldBlock => FetchError::Timeout {
-                url,
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => FetchError::Timeout {
+                url: shown,
                 phase: "waiting for an answer from",
                 secs: opts.read_timeout.as_secs(),
-            },
-            io::ErrorKind::TimedOut => FetchError::Timeout {
-                url,
-                phase: "connecting to",
-                secs: opts.connect_timeout.as_secs(),
             },
             io::ErrorKind::UnexpectedEof
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe => FetchError::Io {
-                url,
+                url: shown,
                 detail: format!("the connection was closed before an answer ({e})"),
             },
             _ => FetchError::Connect {
-                url,
+                url: shown,
                 detail: e.to_string(),
             },
         },
-        ErrorKind::Tls(e) => FetchError::Tls {
-            url,
-            detail: e.to_string(),
-        },
-        ErrorKind::ConnectError { status_code, .. } => FetchError::Proxy {
-            proxy: Url::parse(shown)
-                .ok()
-                .and_then(|u| opts.proxy.proxy_for(&u).map(|p| redact_url(p.as_str())))
+        Failure::Tls(detail) => FetchError::Tls { url: shown, detail },
+        Failure::Proxy(status) => FetchError::Proxy {
+            proxy: opts
+                .proxy
+                .proxy_for(url)
+                .map(|p| redact_url(p.as_str()))
                 .unwrap_or_default(),
-            url,
-            status: status_code.as_u16(),
+            url: shown,
+            status,
         },
-        ErrorKind::InvalidBaseUrl | ErrorKind::InvalidUrlHost | ErrorKind::InvalidUrlPort => {
-            FetchError::BadUrl {
-                url,
-                reason: "no usable host or port".into(),
-            }
-        }
-        ErrorKind::InvalidResponse(kind) => FetchError::InvalidResponse {
-            url,
-            detail: kind.to_string(),
-        },
-        other => FetchError::Io {
-            url,
-            detail: attohttpc::Error::from(other).to_string(),
-        },
+        Failure::Invalid(detail) => FetchError::InvalidResponse { url: shown, detail },
     }
 }
 
@@ -551,16 +584,13 @@ mod tests {
 
     #[test]
     fn redirect_keeps_query_and_drops_userinfo() {
-        let mut h = HeaderMap::new();
-        h.insert(LOCATION, "http://u:p@other.org/x?y=1#frag".parse().unwrap());
-        let next = redirect_target(&u("http://h.org/a"), &h, "http://h.org/a").unwrap();
+        let h = Some("http://u:p@other.org/x?y=1#frag");
+        let next = redirect_target(&u("http://h.org/a"), h, "http://h.org/a").unwrap();
         assert_eq!(next.as_str(), "http://other.org/x?y=1");
-        h.insert(LOCATION, "../b?q=2".parse().unwrap());
-        let next = redirect_target(&u("http://h.org/a/c"), &h, "").unwrap();
+        let next = redirect_target(&u("http://h.org/a/c"), Some("../b?q=2"), "").unwrap();
         assert_eq!(next.as_str(), "http://h.org/b?q=2");
-        h.insert(LOCATION, "file:///etc/passwd".parse().unwrap());
         assert!(matches!(
-            redirect_target(&u("http://h.org/a"), &h, ""),
+            redirect_target(&u("http://h.org/a"), Some("file:///etc/passwd"), ""),
             Err(FetchError::UnsupportedScheme { .. })
         ));
     }

@@ -1,7 +1,8 @@
 //! Transport: fetch image lists and stream images over https, http and file URLs.
 //!
 //! The rest of vmcatcher talks to a [`Fetcher`], so tests and future transports can stand in
-//! for [`UrlFetcher`], which uses attohttpc for http(s) and `std::fs` for `file://`.
+//! for [`UrlFetcher`], which uses its own HTTP/1.1 client (kept-alive connections, one TLS
+//! setup per run) for http(s) and `std::fs` for `file://`.
 //!
 //! What this layer guarantees (product spec §5 "Transport", §6, §11.9):
 //! - https servers are verified against the anchors chosen by [`TlsAnchors`];
@@ -19,6 +20,7 @@
 //! - URLs in messages and logs never carry credentials ([`redact_url`]).
 
 mod body;
+mod conn;
 mod download;
 mod error;
 mod file;
@@ -26,6 +28,8 @@ mod http;
 mod location;
 mod options;
 mod proxy;
+mod tls;
+mod wire;
 
 pub use body::{is_resumable, truncation, BodyTruncated, ReadTimedOut};
 pub use download::Download;
@@ -65,7 +69,7 @@ pub trait Fetcher: Send + Sync {
     ) -> Result<Download, FetchError>;
 }
 
-/// The real transport: http(s) with attohttpc, file with `std::fs`.
+/// The real transport: http(s) with our HTTP/1.1 client, file with `std::fs`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct UrlFetcher;
 

@@ -12,7 +12,7 @@ use super::proxy::ProxyConfig;
 ///
 /// Image lists are often served by grid sites whose host certificates come from IGTF CAs,
 /// which are not in the operating system's bundle; other sites use ordinary web CAs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum TlsAnchors {
     /// The operating system's root bundle only.
     System,

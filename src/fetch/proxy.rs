@@ -1,10 +1,9 @@
 //! Which proxy, if any, a request goes through.
 //!
-//! attohttpc can read the proxy variables itself, but it does so on every request builder
-//! (so tests would depend on the machine) and its `no_proxy` matching is a bare suffix test:
-//! `no_proxy=ample.org` also bypasses the proxy for `example.org`, and an empty entry
-//! (`no_proxy=a,`) bypasses it for every host. We decide here and hand attohttpc a
-//! settings object with just the one proxy to use.
+//! Decided from the environment captured once (so tests never depend on the machine),
+//! with curl's `no_proxy` rules on label boundaries: a bare suffix test would let
+//! `no_proxy=ample.org` bypass the proxy for `example.org`, and an empty entry
+//! (`no_proxy=a,`) bypass it for every host.
 
 use std::fmt;
 

@@ -21,7 +21,7 @@ pub(crate) use endorser::{endorser_list_lines, link_lines, EndorserView};
 pub(crate) use hooks::HooksView;
 pub(crate) use image::{image_lines, image_list_lines, image_long_lines, ImageJson, ImageView};
 pub(crate) use lines::{anchor_name, field, key_value, py_bool, quoted};
-pub(crate) use plan::{plan_lines, PlanJson};
+pub(crate) use plan::{change_lines, plan_lines, PlanJson, SyncPlanView};
 pub(crate) use status::{nagios_line, nagios_unknown, prometheus_text, status_lines};
 pub(crate) use subscription::{subscription_lines, subscription_list_lines, SubscriptionJson};
 pub(crate) use update::{update_lines, UpdateJson};

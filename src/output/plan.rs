@@ -6,12 +6,30 @@ use serde::Serialize;
 use super::field;
 use super::{update_lines, UpdateJson};
 use crate::cache::plan::Plan;
+use crate::declare::Change;
 use crate::subscription::UpdateReport;
 
-/// The update lines (`sync` only), then `Expire:`, `Prune:`, `Adopt:`, `Download:`,
+/// What only a sync dry run has: the declarations applied and the lists updated.
+pub(crate) struct SyncPlanView<'a> {
+    pub apply: &'a [Change],
+    pub update: &'a UpdateReport,
+}
+
+/// `<sign> <text>`, one line per change of `apply` (docs/output.md).
+pub(crate) fn change_lines(changes: &[Change]) -> String {
+    changes
+        .iter()
+        .map(|c| format!("{} {}\n", c.sign, field(&c.text)))
+        .collect()
+}
+
+/// The apply and update lines (`sync` only), then `Expire:`, `Prune:`, `Adopt:`, `Download:`,
 /// `Give up:`, `Fail:` lines, a `Plan:` summary and the dry-run note.
-pub(crate) fn plan_lines(update: Option<&UpdateReport>, plan: &Plan) -> String {
-    let mut out = update.map(update_lines).unwrap_or_default();
+pub(crate) fn plan_lines(sync: Option<&SyncPlanView<'_>>, plan: &Plan) -> String {
+    let mut out = sync
+        .map(|s| change_lines(s.apply) + &update_lines(s.update))
+        .unwrap_or_default();
+    let update = sync.map(|s| s.update);
     for e in &plan.expire {
         out.push_str(&format!(
             "Expire: {} [{}]: {}\n",
@@ -120,12 +138,13 @@ fn human(bytes: u64) -> String {
     indicatif::HumanBytes(bytes).to_string()
 }
 
-/// `{"dry_run": true, "update": [...] | null, "withdrawn": [{"identifier", "reason"}],
+/// `{"dry_run": true, "apply": [{"sign", "text"}] | null, "update": [...] | null, "withdrawn": [{"identifier", "reason"}],
 /// "expire", "prune", "adopt", "download", "given_up", "failed", "fetch_bytes",
 /// "free_bytes", "space_suffices", "exit_code"}` (docs/output.md).
 #[derive(Serialize)]
 pub(crate) struct PlanJson<'a> {
     dry_run: bool,
+    apply: Option<&'a [Change]>,
     update: Option<UpdateJson<'a>>,
     withdrawn: Vec<serde_json::Value>,
     #[serde(flatten)]
@@ -135,9 +154,11 @@ pub(crate) struct PlanJson<'a> {
 }
 
 impl<'a> PlanJson<'a> {
-    pub(crate) fn new(update: Option<&'a UpdateReport>, plan: &'a Plan, exit_code: u8) -> Self {
+    pub(crate) fn new(sync: Option<&SyncPlanView<'a>>, plan: &'a Plan, exit_code: u8) -> Self {
+        let update = sync.map(|s| s.update);
         PlanJson {
             dry_run: true,
+            apply: sync.map(|s| s.apply),
             withdrawn: update
                 .map(|u| {
                     withdrawn(u)

@@ -304,8 +304,10 @@ fn withdraw(
 }
 
 /// After an endorser was unlinked or deleted: a current list whose signer is no longer a
-/// credential of a linked endorser stops being valid.
-pub fn withdraw_unauthorised(db: &mut Db) -> Result<()> {
+/// credential of a linked endorser stops being valid. Returns the subscriptions whose list
+/// this withdrew.
+pub fn withdraw_unauthorised(db: &mut Db) -> Result<Vec<Subscription>> {
+    let mut withdrawn = Vec::new();
     for subscription in db.subscriptions()? {
         let Some(stored) = db.current_list(&subscription)? else {
             continue;
@@ -317,14 +319,17 @@ pub fn withdraw_unauthorised(db: &mut Db) -> Result<()> {
         let still = linked
             .iter()
             .any(|(_, c)| rules::credential_matches(&stored.signer_dn, &stored.signer_ca, c));
-        if !still {
-            withdraw(
+        if !still
+            && withdraw(
                 db,
                 &subscription,
                 &stored,
                 "its signer is no longer an endorser linked to it",
-            )?;
+            )?
+            .is_some()
+        {
+            withdrawn.push(subscription);
         }
     }
-    Ok(())
+    Ok(withdrawn)
 }

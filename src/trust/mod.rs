@@ -16,5 +16,6 @@ pub mod verify;
 pub use error::{Persistence, TrustError};
 pub use store::TrustStore;
 pub use verify::{
-    inspect, verify, verify_signer, Check, CheckKind, Signer, VerifiedList, VerifyReport,
+    inspect, signed_content, verify, verify_signer, Check, CheckKind, Signer, VerifiedList,
+    VerifyReport,
 };

@@ -22,6 +22,32 @@ const MAX_DATA_CHARS: usize = 120;
 /// signature, the signed content. The error is OpenSSL's, one line.
 pub(crate) fn read_smime(raw: &[u8]) -> Result<(Pkcs7, Option<Vec<u8>>), String> {
     openssl_sys::init();
+    // A multipart/signed message is cut up without OpenSSL's byte-by-byte MIME reader;
+    // anything else (opaque, or what the splitter does not recognise) goes through it.
+    if let Some((der, content)) = super::mime::split_signed(raw) {
+        if let Some(p7) = pkcs7_from_der(&der) {
+            return Ok((p7, Some(content)));
+        }
+    }
+    read_smime_openssl(raw)
+}
+
+/// `d2i_PKCS7` with the error queue left empty (the caller falls back on failure).
+fn pkcs7_from_der(der: &[u8]) -> Option<Pkcs7> {
+    let len = libc::c_long::try_from(der.len()).ok()?;
+    // SAFETY: d2i reads `len` bytes from a pointer into `der`, which outlives the call,
+    // and returns a new PKCS7 (owned by the Pkcs7 wrapper) or NULL.
+    unsafe {
+        openssl_sys::ERR_clear_error();
+        let mut p = der.as_ptr();
+        let p7 = openssl_sys::d2i_PKCS7(ptr::null_mut(), &raw mut p, len);
+        openssl_sys::ERR_clear_error();
+        (!p7.is_null()).then(|| Pkcs7::from_ptr(p7))
+    }
+}
+
+/// OpenSSL's own S/MIME reader, for what [`super::mime::split_signed`] leaves.
+fn read_smime_openssl(raw: &[u8]) -> Result<(Pkcs7, Option<Vec<u8>>), String> {
     let len = c_int::try_from(raw.len()).map_err(|_| "message too large".to_string())?;
     // SAFETY: the memory BIO only reads `raw`, which outlives it; SMIME_read_PKCS7 returns
     // a new PKCS7 (owned by the Pkcs7 wrapper from here) or NULL, and sets `bcont` to a new
@@ -149,5 +175,126 @@ mod tests {
         let long = printable(&[b'x'; 500]);
         assert_eq!(long.chars().count(), MAX_DATA_CHARS + 1);
         assert!(long.ends_with('…'));
+    }
+
+    /// A self-signed signer, enough to make messages for the parsers to cut up.
+    fn signer() -> (
+        openssl::x509::X509,
+        openssl::pkey::PKey<openssl::pkey::Private>,
+    ) {
+        use openssl::ec::{EcGroup, EcKey};
+        use openssl::nid::Nid;
+        let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
+        let key = openssl::pkey::PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+        let mut name = openssl::x509::X509NameBuilder::new().unwrap();
+        name.append_entry_by_text("CN", "splitter test").unwrap();
+        let name = name.build();
+        let mut b = openssl::x509::X509Builder::new().unwrap();
+        b.set_version(2).unwrap();
+        b.set_subject_name(&name).unwrap();
+        b.set_issuer_name(&name).unwrap();
+        b.set_pubkey(&key).unwrap();
+        b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+            .unwrap();
+        b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(1).unwrap())
+            .unwrap();
+        b.sign(&key, openssl::hash::MessageDigest::sha256())
+            .unwrap();
+        (b.build(), key)
+    }
+
+    /// The fast splitter gives what OpenSSL's reader gives, or leaves the message to it.
+    fn same_as_openssl(message: &[u8]) -> bool {
+        let Some((der, content)) = crate::trust::mime::split_signed(message) else {
+            return false;
+        };
+        let (p7, openssl_content) = read_smime_openssl(message).expect("OpenSSL parses it");
+        assert_eq!(Some(content), openssl_content, "signed content");
+        assert_eq!(der, p7.to_der().unwrap(), "signature");
+        true
+    }
+
+    #[test]
+    fn the_splitter_cuts_messages_as_openssl_does() {
+        use openssl::pkcs7::{Pkcs7, Pkcs7Flags};
+        use openssl::stack::Stack;
+        let (cert, key) = signer();
+        let long = "x".repeat(3000);
+        let edge = "y".repeat(MAX_EDGE);
+        let contents = [
+            "{\"a\": 1}\n".to_owned(),
+            "no final newline".to_owned(),
+            format!("{long}\n{edge}\n{}\n\n\nend\r\r\n", &edge[1..]),
+            format!("lines\r\nwith CRLF \r\n\r\n{long}{long}"),
+            "--looks like a boundary but is not\n  \n".to_owned(),
+        ];
+        let mut checked = 0;
+        for content in &contents {
+            for flags in [
+                Pkcs7Flags::DETACHED,
+                Pkcs7Flags::DETACHED | Pkcs7Flags::BINARY,
+            ] {
+                let p7 = Pkcs7::sign(
+                    &cert,
+                    &key,
+                    &Stack::new().unwrap(),
+                    content.as_bytes(),
+                    flags,
+                )
+                .unwrap();
+                let message = p7.to_smime(content.as_bytes(), flags).unwrap();
+                assert!(same_as_openssl(&message), "{content:?}");
+                // The same message with bare LF line ends, as files often are.
+                let lf = String::from_utf8(message).unwrap().replace("\r\n", "\n");
+                assert!(same_as_openssl(lf.as_bytes()), "{content:?}");
+                checked += 2;
+            }
+        }
+        assert_eq!(checked, 20);
+        // Opaque signatures, and what is not S/MIME at all, are left to OpenSSL.
+        let p7 = Pkcs7::sign(
+            &cert,
+            &key,
+            &Stack::new().unwrap(),
+            b"opaque",
+            Pkcs7Flags::empty(),
+        )
+        .unwrap();
+        let opaque = p7.to_smime(b"", Pkcs7Flags::empty()).unwrap();
+        assert!(crate::trust::mime::split_signed(&opaque).is_none());
+        assert!(read_smime(&opaque).unwrap().1.is_none());
+        assert!(crate::trust::mime::split_signed(b"{}").is_none());
+        // Without the closing boundary OpenSSL refuses, and the splitter leaves it to it.
+        let p7 = Pkcs7::sign(
+            &cert,
+            &key,
+            &Stack::new().unwrap(),
+            b"c",
+            Pkcs7Flags::DETACHED,
+        )
+        .unwrap();
+        let message = String::from_utf8(p7.to_smime(b"c", Pkcs7Flags::DETACHED).unwrap()).unwrap();
+        let cut = &message[..message.rfind("--").unwrap() - 2];
+        assert!(crate::trust::mime::split_signed(cut.as_bytes()).is_none());
+        assert!(read_smime(cut.as_bytes()).is_err());
+    }
+
+    /// A line exactly as long as one read of OpenSSL's line reader.
+    const MAX_EDGE: usize = 1023;
+
+    #[test]
+    fn the_splitter_agrees_on_the_fuzz_seeds() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/smime");
+        let mut agreed = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let message = std::fs::read(entry.unwrap().path()).unwrap();
+            if crate::trust::mime::split_signed(&message).is_some()
+                && read_smime_openssl(&message).is_ok()
+            {
+                assert!(same_as_openssl(&message));
+                agreed += 1;
+            }
+        }
+        assert!(agreed >= 5, "{agreed} multipart/signed seeds");
     }
 }

@@ -262,3 +262,37 @@ fn dry_runs_need_a_database_and_create_none() {
     let run = f.run(&["cache", "list", "--dry-run"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+#[test]
+fn a_dry_run_plans_on_an_older_schema_without_migrating_it_and_names_the_real_file() {
+    let f = synced();
+    {
+        let conn = rusqlite::Connection::open(f.env.db_path()).unwrap();
+        conn.execute_batch("DROP TABLE state; PRAGMA user_version = 3;")
+            .unwrap();
+    }
+    let (code, lines, _) = dry_run(&f, &["sync", "--dry-run"]);
+    assert_eq!(code, 0, "{lines}");
+    let version = |f: &Site| -> i64 {
+        rusqlite::Connection::open(f.env.db_path())
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(version(&f), 3, "the dry run migrated the real database");
+    f.run(&["sync"]).success();
+    assert!(version(&f) > 3);
+
+    // A database of the original tool: the message names the administrator's file.
+    let legacy = f.env.path("legacy.db");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/legacy-db/legacy-empty.db"
+        ),
+        &legacy,
+    )
+    .unwrap();
+    let run = f.run(&["-d", legacy.to_str().unwrap(), "sync", "--dry-run"]);
+    run.failure(1, &[legacy.to_str().unwrap(), "import-legacy"]);
+}

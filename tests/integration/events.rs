@@ -459,7 +459,7 @@ fn deliveries_are_given_up_after_max_tries() {
 
 #[test]
 fn a_hook_exiting_4_refuses_for_good_and_is_not_retried() {
-    let mut f = Fixture::new();
+    let f = Fixture::new();
     let count = f.env.path("count");
     f.hook(
         "vmcatcher-hook-refuses",

@@ -463,7 +463,7 @@ fn read_timeout_fires_mid_body_as_a_resumable_error() {
 
 #[test]
 fn read_timeout_fires_when_the_tls_handshake_stalls() {
-    // Accepts TCP, never speaks TLS. Unpatched attohttpc retried this handshake forever.
+    // Accepts TCP, never speaks TLS: the handshake must end with the read timeout.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let holder = std::thread::spawn(move || {

@@ -105,7 +105,9 @@ fn no_import_cycles_between_top_level_modules() {
 fn the_core_never_uses_the_command_layer() {
     let graph = module_graph();
     for (module, uses) in &graph {
-        if module == "commands" || module == "cli" || module == "generate" {
+        // multicall is a command line too (the original's), translated into ours.
+        if module == "commands" || module == "cli" || module == "generate" || module == "multicall"
+        {
             continue;
         }
         for layer in ["commands", "cli"] {

@@ -632,24 +632,144 @@ fn glance_background_worker_reports_in_time_or_continues_detached() {
 
 // ---- opennebula --------------------------------------------------------------------------
 
+/// `oneimage list -x`: an IMAGE_POOL of images made by vmcatcher (id, name, state, SHA-512,
+/// running VMs), shaped as OpenNebula's schema says (validated below).
 fn pool(images: &[(u32, &str, u32, &str, u32)]) -> String {
     let mut s = String::from("<IMAGE_POOL>");
     for (id, name, state, sha, vms) in images {
-        s += &format!(
-            "<IMAGE><ID>{id}</ID><NAME><![CDATA[{name}]]></NAME><STATE>{state}</STATE>\
-             <RUNNING_VMS>{vms}</RUNNING_VMS><TEMPLATE>\
-             <VMCATCHER_IMAGE_ID><![CDATA[{IMAGE_ID}]]></VMCATCHER_IMAGE_ID>\
-             <VMCATCHER_SHA512><![CDATA[{sha}]]></VMCATCHER_SHA512></TEMPLATE></IMAGE>"
+        s += &one_image(
+            *id,
+            &format!("<![CDATA[{name}]]>"),
+            *state,
+            *vms,
+            &format!(
+                "<TEMPLATE><VMCATCHER_IMAGE_ID><![CDATA[{IMAGE_ID}]]></VMCATCHER_IMAGE_ID>\
+                 <VMCATCHER_SHA512><![CDATA[{sha}]]></VMCATCHER_SHA512></TEMPLATE>"
+            ),
         );
     }
     s + "</IMAGE_POOL>"
 }
 
+/// `oneimage show -x ID`.
 fn image_xml(id: u32, name: &str, state: u32, vms: u32) -> String {
+    one_image(id, name, state, vms, "<TEMPLATE/>")
+}
+
+/// One IMAGE element with every element OpenNebula's image.xsd requires, in its order.
+fn one_image(id: u32, name: &str, state: u32, vms: u32, template: &str) -> String {
+    let vm_ids: String = (0..vms).map(|n| format!("<ID>{}</ID>", 100 + n)).collect();
     format!(
-        "<IMAGE><ID>{id}</ID><NAME>{name}</NAME><STATE>{state}</STATE>\
-         <RUNNING_VMS>{vms}</RUNNING_VMS><TEMPLATE/></IMAGE>"
+        "<IMAGE><ID>{id}</ID><UID>0</UID><GID>0</GID><UNAME>oneadmin</UNAME>\
+         <GNAME>oneadmin</GNAME><NAME>{name}</NAME><PERMISSIONS><OWNER_U>1</OWNER_U>\
+         <OWNER_M>1</OWNER_M><OWNER_A>0</OWNER_A><GROUP_U>0</GROUP_U><GROUP_M>0</GROUP_M>\
+         <GROUP_A>0</GROUP_A><OTHER_U>0</OTHER_U><OTHER_M>0</OTHER_M><OTHER_A>0</OTHER_A>\
+         </PERMISSIONS><TYPE>0</TYPE><DISK_TYPE>0</DISK_TYPE><PERSISTENT>0</PERSISTENT>\
+         <REGTIME>1764720000</REGTIME><MODTIME>1764720000</MODTIME>\
+         <SOURCE><![CDATA[/var/lib/one/datastores/1/{id:08x}]]></SOURCE><PATH><![CDATA[]]></PATH>\
+         <FORMAT><![CDATA[qcow2]]></FORMAT><FS><![CDATA[]]></FS><SIZE>12</SIZE>\
+         <STATE>{state}</STATE><PREV_STATE>{state}</PREV_STATE><RUNNING_VMS>{vms}</RUNNING_VMS>\
+         <CLONING_OPS>0</CLONING_OPS><CLONING_ID>-1</CLONING_ID>\
+         <TARGET_SNAPSHOT>-1</TARGET_SNAPSHOT><DATASTORE_ID>1</DATASTORE_ID>\
+         <DATASTORE>images</DATASTORE><VMS>{vm_ids}</VMS><CLONES/><APP_CLONES/>{template}\
+         <SNAPSHOTS><ALLOW_ORPHANS><![CDATA[YES]]></ALLOW_ORPHANS>\
+         <CURRENT_BASE>-1</CURRENT_BASE><NEXT_SNAPSHOT><![CDATA[0]]></NEXT_SNAPSHOT>\
+         </SNAPSHOTS><BACKUP_INCREMENTS/></IMAGE>"
     )
+}
+
+/// The template is read by OpenNebula's template parser, where only `\"` is an escape:
+/// backslashes from the list stay as they are, a trailing one cannot end the value (it
+/// would escape the closing quote and swallow the next attributes), and `]]>` cannot
+/// appear (the lexer takes the line as CDATA and refuses the template).
+#[test]
+fn opennebula_templates_survive_backslashes_quotes_and_cdata_ends() {
+    let mut site = Site::new(b"qcow2 bytes");
+    site.set("VMCATCHER_EVENT_DC_TITLE", "Win\\Server \"2022\"")
+        .set(
+            "VMCATCHER_EVENT_DC_DESCRIPTION",
+            "Files in C:\\Images\\ and \"quotes\"\nsecond line ]]> end\\",
+        );
+    site.answer("oneimage", 1, "<IMAGE_POOL/>")
+        .answer("oneimage", 2, "ID: 7\n");
+    site.run("vmcatcher-hook-opennebula", "AvailablePostfix", 0);
+    let template = std::fs::read_to_string(site.stub("oneimage").join("template.2")).unwrap();
+    let attrs = crate::support::one_template::parse(&template)
+        .unwrap_or_else(|e| panic!("OpenNebula would refuse it: {e}\n{template}"));
+    let value = |name: &str| {
+        attrs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no {name} in {attrs:?}"))
+    };
+    assert_eq!(value("NAME"), "Win\\Server \"2022\" 2.0");
+    assert_eq!(
+        value("DESCRIPTION"),
+        "Files in C:\\Images\\ and \"quotes\" second line ]] > end"
+    );
+    assert_eq!(
+        value("VMCATCHER_IMAGE_ID"),
+        IMAGE_ID,
+        "nothing swallowed after it"
+    );
+    assert_eq!(value("TYPE"), "OS");
+}
+
+/// The stand-in is only as good as its answers: each must be valid against OpenNebula's
+/// own schema (tests/fixtures/opennebula-xsd), with the namespace the schemas declare
+/// and OpenNebula's output leaves out.
+#[test]
+fn the_oneimage_stand_in_answers_what_opennebulas_schema_allows() {
+    if !crate::support::tools::available("/usr/bin/xmllint", "libxml2-utils") {
+        return;
+    }
+    let schemas =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/opennebula-xsd");
+    let dir = tempfile::tempdir().unwrap();
+    let sha = sha512_hex(b"version 1");
+    let namespace = " xmlns=\"http://opennebula.org/XMLSchema\"";
+    for (schema, xml) in [
+        (
+            "image_pool.xsd",
+            pool(&[(5, "Ubuntu 22.04 1.0", 1, &sha, 0), (6, "b", 2, &sha, 2)]),
+        ),
+        ("image_pool.xsd", pool(&[])),
+        ("image.xsd", image_xml(7, "EXPIRED_x", 2, 1)),
+    ] {
+        let root_end = xml.find('>').unwrap();
+        let named = format!("{}{namespace}{}", &xml[..root_end], &xml[root_end..]);
+        let file = dir.path().join("answer.xml");
+        std::fs::write(&file, &named).unwrap();
+        let out = std::process::Command::new("xmllint")
+            .arg("--noout")
+            .arg("--schema")
+            .arg(schemas.join(schema))
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{schema}: {}\n{named}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // And the check can fail: an IMAGE without its required UID is refused.
+    let broken = image_xml(7, "x", 1, 0).replace("<UID>0</UID>", "");
+    let root_end = broken.find('>').unwrap();
+    let file = dir.path().join("broken.xml");
+    std::fs::write(
+        &file,
+        format!("{}{namespace}{}", &broken[..root_end], &broken[root_end..]),
+    )
+    .unwrap();
+    let out = std::process::Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(schemas.join("image.xsd"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a broken IMAGE passed the schema");
 }
 
 #[test]

@@ -77,6 +77,42 @@ pub fn verify_signer(store: &TrustStore, raw: &[u8]) -> Result<(String, String),
     }
 }
 
+/// The content a stored message signs and its signer, checked against the signer's own
+/// key only: no chain, CRL or date checks. For messages accepted before (the history a
+/// vmcatcher 0.6.3 database holds): it proves the bytes are intact, not that they are
+/// trusted today; the next update verifies fully.
+pub fn signed_content(raw: &[u8]) -> Result<(Vec<u8>, Signer), TrustError> {
+    let (p7, indata) =
+        super::ossl::read_smime(raw).map_err(|reason| TrustError::NotSigned { reason })?;
+    let verification = |e: &openssl::error::ErrorStack| TrustError::Verification {
+        reason: errstack_text(e),
+    };
+    let empty = Stack::<X509>::new().map_err(|e| verification(&e))?;
+    let signers = p7
+        .signers(&empty, Pkcs7Flags::empty())
+        .map_err(|e| verification(&e))?;
+    if signers.len() != 1 {
+        return Err(TrustError::SignerCount {
+            count: signers.len(),
+        });
+    }
+    let cert = signers
+        .get(0)
+        .map(std::borrow::ToOwned::to_owned)
+        .ok_or(TrustError::SignerCount { count: 0 })?;
+    let signer = signer_of(&cert);
+    let content = signature_only(&p7, &cert, indata.as_deref(), &empty).map_err(|e| {
+        TrustError::BadSignature {
+            subject: signer.subject.clone(),
+            reason: format!(
+                "the stored message does not verify with its signer's key ({})",
+                errstack_text(&e)
+            ),
+        }
+    })?;
+    Ok((content, signer))
+}
+
 /// Run every check on `raw` and report each outcome.
 pub fn inspect(store: &TrustStore, raw: &[u8]) -> VerifyReport {
     let mut r = VerifyReport::empty();

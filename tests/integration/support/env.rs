@@ -115,6 +115,22 @@ impl TestEnv {
         cmd
     }
 
+    /// Runs `program` (a link to the binary under another name) like `run`.
+    pub(crate) fn run_as(&self, program: &Path, args: &[&str]) -> Run {
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
+            .envs(self.vars.iter().map(|(k, v)| (k, v)))
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .args(args);
+        let output: Output = cmd.output().expect("run vmcatcher by another name");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
     /// Runs the binary to completion (bounded by the test's own timeouts in the binary).
     pub(crate) fn run(&self, args: &[&str]) -> Run {
         let output: Output = self.command(args).output().expect("run vmcatcher");

@@ -169,7 +169,7 @@ pub(crate) struct Glance {
     pub url: String,
     pub venv: PathBuf,
     child: Child,
-    _dir: tempfile::TempDir,
+    root: tempfile::TempDir,
 }
 
 fn free_port() -> u16 {
@@ -248,7 +248,7 @@ impl Glance {
             url: format!("http://127.0.0.1:{port}"),
             venv,
             child,
-            _dir: dir,
+            root: dir,
         };
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
@@ -268,7 +268,7 @@ impl Glance {
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(self._dir.path().join("glance-api.log")).unwrap_or_default()
+        std::fs::read_to_string(self.root.path().join("glance-api.log")).unwrap_or_default()
     }
 
     pub(crate) fn openstack(&self) -> PathBuf {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -48,6 +48,8 @@ enum Length {
     Promise(u64),
     /// No `Content-Length`: the end of the body is the end of the connection.
     Close,
+    /// `Transfer-Encoding: chunked`, chunks of this many bytes.
+    Chunked(usize),
 }
 
 impl Route {
@@ -122,6 +124,12 @@ impl Route {
         self
     }
 
+    /// Send the body with `Transfer-Encoding: chunked`, `size` bytes a chunk.
+    pub(crate) fn chunked(mut self, size: usize) -> Self {
+        self.length = Length::Chunked(size);
+        self
+    }
+
     /// Answer 401 unless the request carries these basic-auth credentials.
     pub(crate) fn require_basic_auth(mut self, user: &str, password: &str) -> Self {
         self.basic_auth = Some(format!(
@@ -187,10 +195,26 @@ impl Recorded {
     }
 }
 
+/// What the server does with a connection after an answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum KeepAlive {
+    /// Say `Connection: close` and close (the default).
+    #[default]
+    Never,
+    /// Keep the connection open for more requests (HTTP/1.1 persistent connections).
+    Keep,
+    /// Promise nothing (no `Connection: close`) but close anyway after each answer, as a
+    /// server does whose idle timeout ran out between two requests.
+    CloseSilently,
+}
+
 #[derive(Default)]
 struct State {
     routes: Mutex<HashMap<String, Route>>,
     requests: Mutex<Vec<Recorded>>,
+    keep_alive: Mutex<KeepAlive>,
+    /// Accepted connections (for https: completed TLS handshakes).
+    connections: AtomicUsize,
 }
 
 /// A running server on 127.0.0.1; stops accepting when dropped.
@@ -277,6 +301,17 @@ impl TestServer {
         self.addr.port()
     }
 
+    /// How connections are kept after an answer.
+    pub(crate) fn keep_alive(&self, mode: KeepAlive) -> &Self {
+        *self.state.keep_alive.lock().unwrap() = mode;
+        self
+    }
+
+    /// Connections accepted so far (for https: completed TLS handshakes).
+    pub(crate) fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::SeqCst)
+    }
+
     /// Every request so far, in arrival order.
     pub(crate) fn requests(&self) -> Vec<Recorded> {
         self.state.requests.lock().unwrap().clone()
@@ -333,21 +368,55 @@ fn serve_connection(
     let raw = stream.try_clone()?;
     let result = if let Some(acceptor) = tls {
         let mut tls_stream = acceptor.accept(stream).map_err(io::Error::other)?;
-        let r = serve(&mut tls_stream, state);
+        state.connections.fetch_add(1, Ordering::SeqCst);
+        let r = serve_all(&mut tls_stream, state);
         let _ = tls_stream.shutdown();
         r
     } else {
+        state.connections.fetch_add(1, Ordering::SeqCst);
         let mut plain = stream;
-        serve(&mut plain, state)
+        serve_all(&mut plain, state)
     };
     let _ = raw.shutdown(Shutdown::Both);
     result
 }
 
-fn serve<S: Read + Write>(stream: &mut S, state: &State) -> io::Result<()> {
+/// Answers requests until the client hangs up, or after one unless kept alive.
+fn serve_all<S: Read + Write>(stream: &mut S, state: &State) -> io::Result<()> {
+    while serve(stream, state)? {
+        if *state.keep_alive.lock().unwrap() != KeepAlive::Keep {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// One request and its answer; false when the client sent nothing more or the answer
+/// ends with the connection (a body cut short, or one without a length).
+fn serve<S: Read + Write>(stream: &mut S, state: &State) -> io::Result<bool> {
     let Some(request) = read_head(stream)? else {
-        return Ok(());
+        return Ok(false);
     };
+    let close = *state.keep_alive.lock().unwrap() == KeepAlive::Never;
+    let route = state
+        .routes
+        .lock()
+        .unwrap()
+        .get(route_path(&request.target))
+        .cloned();
+    let ends = route
+        .as_ref()
+        .is_some_and(|r| r.drop_after.is_some() || matches!(r.length, Length::Close));
+    answer(stream, state, &request, close)?;
+    Ok(!ends)
+}
+
+fn answer<S: Read + Write>(
+    stream: &mut S,
+    state: &State,
+    request: &Recorded,
+    close: bool,
+) -> io::Result<()> {
     state.requests.lock().unwrap().push(request.clone());
     let route = state
         .routes
@@ -356,7 +425,7 @@ fn serve<S: Read + Write>(stream: &mut S, state: &State) -> io::Result<()> {
         .get(route_path(&request.target))
         .cloned();
     let Some(route) = route else {
-        return write_response(stream, 404, &[], Some(9), b"not found");
+        return write_response(stream, 404, &[], Some(9), b"not found", close);
     };
     if !route.head_delay.is_zero() {
         thread::sleep(route.head_delay);
@@ -367,13 +436,13 @@ fn serve<S: Read + Write>(stream: &mut S, state: &State) -> io::Result<()> {
                 "WWW-Authenticate".to_owned(),
                 "Basic realm=\"test\"".to_owned(),
             )];
-            return write_response(stream, 401, &headers, Some(12), b"unauthorized");
+            return write_response(stream, 401, &headers, Some(12), b"unauthorized", close);
         }
     }
     let mut headers = route.headers.clone();
     if let Some(location) = &route.redirect {
         headers.push(("Location".into(), location.clone()));
-        return write_response(stream, route.status, &headers, Some(0), b"");
+        return write_response(stream, route.status, &headers, Some(0), b"", close);
     }
 
     let mut status = route.status;
@@ -387,7 +456,7 @@ fn serve<S: Read + Write>(stream: &mut S, state: &State) -> io::Result<()> {
         let total = route.body.len();
         if from >= total {
             headers.push(("Content-Range".into(), format!("bytes */{total}")));
-            return write_response(stream, 416, &headers, Some(0), b"");
+            return write_response(stream, 416, &headers, Some(0), b"", close);
         }
         status = 206;
         headers.push((
@@ -396,12 +465,24 @@ fn serve<S: Read + Write>(stream: &mut S, state: &State) -> io::Result<()> {
         ));
         body = &route.body[from..];
     }
+    let close = close || matches!(route.length, Length::Close);
     let length = match route.length {
         Length::Exact => Some(body.len() as u64),
         Length::Promise(n) => Some(n),
-        Length::Close => None,
+        Length::Close | Length::Chunked(_) => None,
     };
     let mut payload = body.to_vec();
+    if let Length::Chunked(size) = route.length {
+        headers.push(("Transfer-Encoding".into(), "chunked".into()));
+        let mut encoded = Vec::new();
+        for chunk in payload.chunks(size.max(1)) {
+            encoded.extend_from_slice(format!("{:x};ext=1\r\n", chunk.len()).as_bytes());
+            encoded.extend_from_slice(chunk);
+            encoded.extend_from_slice(b"\r\n");
+        }
+        encoded.extend_from_slice(b"0\r\nX-Trailer: yes\r\n\r\n");
+        payload = encoded;
+    }
     payload.extend_from_slice(&route.extra);
     if let Some(n) = route.drop_after {
         payload.truncate(n);
@@ -409,10 +490,10 @@ fn serve<S: Read + Write>(stream: &mut S, state: &State) -> io::Result<()> {
     match route.dribble_head {
         Some(pause) => {
             let mut head = Vec::new();
-            write_head(&mut head, status, &headers, length)?;
+            write_head(&mut head, status, &headers, length, close)?;
             dribble(stream, &head, pause)?;
         }
-        None => write_head(stream, status, &headers, length)?,
+        None => write_head(stream, status, &headers, length, close)?,
     }
     if let Some(pause) = route.dribble_body {
         return dribble(stream, &payload, pause);
@@ -449,11 +530,12 @@ fn write_head<S: Write>(
     status: u16,
     headers: &[(String, String)],
     length: Option<u64>,
+    close: bool,
 ) -> io::Result<()> {
-    let mut head = format!(
-        "HTTP/1.1 {status} {}\r\nConnection: close\r\n",
-        reason(status)
-    );
+    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    if close {
+        head.push_str("Connection: close\r\n");
+    }
     if let Some(len) = length {
         head.push_str(&format!("Content-Length: {len}\r\n"));
     }
@@ -470,8 +552,9 @@ fn write_response<S: Write>(
     headers: &[(String, String)],
     length: Option<u64>,
     body: &[u8],
+    close: bool,
 ) -> io::Result<()> {
-    write_head(stream, status, headers, length)?;
+    write_head(stream, status, headers, length, close)?;
     stream.write_all(body)?;
     stream.flush()
 }

@@ -2,8 +2,11 @@
 pub(crate) mod env;
 pub(crate) mod glance;
 pub(crate) mod http;
+pub(crate) mod legacy;
 pub(crate) mod lists;
+pub(crate) mod one_template;
 pub(crate) mod pki;
+pub(crate) mod registry;
 pub(crate) mod site;
 pub(crate) mod snapshot;
 pub(crate) mod tools;

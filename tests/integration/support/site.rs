@@ -26,6 +26,14 @@ impl Site {
     }
 
     pub(crate) fn with_routes(a: Route, b: Route) -> Site {
+        let f = Site::serving(a, b);
+        f.run(&["subscribe", "add", &f.server.url("/list"), "--auto-endorse"])
+            .success();
+        f
+    }
+
+    /// The list and its images served, the trust and cache directories set; no database.
+    pub(crate) fn serving(a: Route, b: Route) -> Site {
         let mut env = TestEnv::new();
         trust_dir(&env, &TrustDirOptions::default());
         env.set("VMCATCHER_CACHE_DIR_CACHE", env.path("cache/endorsed"));
@@ -36,8 +44,6 @@ impl Site {
         server.route("/b", b);
         let f = Site { env, server };
         f.serve_list("1", A, &b_contents());
-        f.run(&["subscribe", "add", &f.server.url("/list"), "--auto-endorse"])
-            .success();
         f
     }
 

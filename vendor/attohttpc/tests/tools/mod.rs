@@ -1,5 +1,0 @@
-mod proxy;
-mod servers;
-
-pub use proxy::*;
-pub use servers::*;
