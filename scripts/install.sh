@@ -84,7 +84,8 @@ uninstall() {
     uninstall_legacy_names
     rm -f "$bin" "$bash_completion" "$zsh_completion" "$fish_completion" "$cron" "$old_sysusers" "$example"
     rm -f "$man"/vmcatcher.1 "$man"/vmcatcher-*.1
-    rm -f "$units/vmcatcher-sync.service" "$units/vmcatcher-sync.timer"
+    rm -f "$units/vmcatcher-sync.service" "$units/vmcatcher-sync.timer" \
+        "$units/vmcatcher-events.service" "$units/vmcatcher-events.timer"
     for hook in plugins/vmcatcher-hook-*; do
         rm -f "$hooks/$(basename "$hook")"
     done
@@ -122,7 +123,8 @@ install_all() {
         install -m 0644 "$example" "$config"
     fi
     install -d -m 0755 "$units" "$(dirname "$cron")"
-    for unit in vmcatcher-sync.service vmcatcher-sync.timer; do
+    for unit in vmcatcher-sync.service vmcatcher-sync.timer \
+        vmcatcher-events.service vmcatcher-events.timer; do
         sed "s|@BINDIR@|$BINDIR|g" "contrib/systemd/$unit" > "$units/$unit"
         chmod 0644 "$units/$unit"
     done
@@ -133,6 +135,7 @@ install_all() {
     if [ -z "$DESTDIR" ]; then
         say "next: systemctl daemon-reload; systemctl enable --now vmcatcher-sync.timer"
         say "      (without systemd: cp $cron $SYSCONFDIR/cron.d/vmcatcher)"
+        say "      with events.delivery = \"deferred\": systemctl enable --now vmcatcher-events.timer"
     fi
 }
 

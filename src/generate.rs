@@ -158,6 +158,7 @@ const SECTIONS: &[Section] = &[
             ("/etc/grid-security/certificates", "The IGTF trust directory: <hash>.0 CA certificates, <hash>.r0 CRLs (kept fresh by fetch-crl), *.signing_policy and *.namespaces."),
             ("/usr/libexec/vmcatcher/hooks", "Hooks shipped with vmcatcher and installed by the site."),
             ("vmcatcher-sync.service, vmcatcher-sync.timer", "The systemd schedule: 'vmcatcher sync' every 6 hours as root without capabilities, everything read-only but /var/lib/vmcatcher and /var/cache/vmcatcher; hooks run in the same sandbox (a drop-in with ReadWritePaths= gives them more)."),
+            ("vmcatcher-events.service, vmcatcher-events.timer", "With events.delivery = \"deferred\": 'vmcatcher events deliver' five minutes after it last finished, in the same sandbox, without a time limit of its own (each handler has its timeout)."),
         ],
     ),
     (

@@ -18,6 +18,8 @@ use crate::trust::{dn, TrustStore};
 
 /// A sync older than this is critical.
 pub(crate) const SYNC_CRITICAL_AGE: i64 = 2 * 24 * 3600;
+/// With deferred delivery, an event pending for longer than this is a warning.
+pub(crate) const DEFERRED_PENDING_WARN: i64 = 6 * 3600;
 /// A CRL whose nextUpdate is this close is a warning.
 pub(crate) const CRL_WARN: i64 = 24 * 3600;
 
@@ -213,17 +215,23 @@ pub(crate) fn status(db: &Db, config: &Config) -> Result<Status> {
 
     let trust = trust_status(db, config, now)?;
     let cache = cache_status(db, config)?;
-    let pending = db.deliveries(Some(PENDING))?.len();
+    let pending = db.deliveries(Some(PENDING))?;
     let failed = db.deliveries(Some(FAILED))?.len();
+    // Deferred delivery: pending events between a sync and `events deliver` are the normal
+    // state; only a queue that has not moved for a while means the deliverer is not running.
+    let stuck = |d: &&crate::db::journal::Delivery| {
+        !config.events.deferred()
+            || seconds_until(&d.created).is_none_or(|s| -s > DEFERRED_PENDING_WARN)
+    };
     let events = EventStatus {
         level: if failed > 0 {
             Level::Crit
-        } else if pending > 0 {
+        } else if pending.iter().any(|d| stuck(&d)) {
             Level::Warn
         } else {
             Level::Ok
         },
-        pending,
+        pending: pending.len(),
         failed,
     };
 

@@ -294,6 +294,15 @@ pub enum EventsCommand {
         #[arg(short = 'x', long, value_name = "CMD")]
         execute: Option<String>,
     },
+
+    /// Deliver the journaled events in order, without the run lock (for events.delivery =
+    /// "deferred": a service of its own, so slow uploads never hold up sync)
+    #[command(after_help = "\
+Takes only the delivery lock (<database>.deliver.lock): sync and cache go on meanwhile, \
+and their new events are delivered in the same pass. Another process delivering already: \
+nothing to do, exit 0. An AvailablePostfix whose file was expired or replaced since is \
+skipped (state 'skipped', with the reason). Exit 1 when a delivery failed.")]
+    Deliver,
 }
 
 #[derive(Debug, Subcommand)]

@@ -4,6 +4,7 @@ use super::Context;
 use crate::cli::{EventsCommand, Format, HooksCommand};
 use crate::db::journal::{FAILED, PENDING};
 use crate::error::{Error, Result};
+use crate::events::Pass;
 use crate::output;
 
 pub(super) fn run(ctx: &Context, cmd: EventsCommand) -> Result<()> {
@@ -27,16 +28,28 @@ pub(super) fn run(ctx: &Context, cmd: EventsCommand) -> Result<()> {
         EventsCommand::Retry { .. } => {
             let db = ctx.open_db()?;
             let _lock = ctx.lock(&db)?;
-            let failed = ctx.dispatcher(&db, true)?.retry_pending()?;
-            if failed > 0 {
-                return Err(Error::Failed(format!(
-                    "{failed} deliveries failed again: 'vmcatcher events list' shows which \
-                     (pending ones are retried by the next run)"
-                )));
+            let failed = ctx.dispatcher(&db, true)?.delivering().retry_pending()?;
+            failed_deliveries(failed)
+        }
+        EventsCommand::Deliver => {
+            let db = ctx.open_db()?;
+            match ctx.dispatcher(&db, true)?.delivering().deliver_all()? {
+                Pass::Done { left } => failed_deliveries(left),
+                // Said in the log; that process delivers what is pending.
+                Pass::Busy(_) | Pass::NotDelivering => Ok(()),
             }
-            Ok(())
         }
     }
+}
+
+fn failed_deliveries(failed: usize) -> Result<()> {
+    if failed > 0 {
+        return Err(Error::Failed(format!(
+            "{failed} deliveries failed again: 'vmcatcher events list' shows which \
+             (pending ones are retried by the next run)"
+        )));
+    }
+    Ok(())
 }
 
 /// The handlers in run order (full paths); with `--all` also the shadowed and disabled

@@ -77,6 +77,15 @@ pub(super) struct FileEvents {
     pub(super) hook_dirs: Option<Vec<PathBuf>>,
     pub(super) disabled: Option<Vec<String>>,
     pub(super) max_tries: Option<u32>,
+    pub(super) delivery: Option<String>,
+    /// `[events.handlers.<name>]`: settings of one handler.
+    pub(super) handlers: Option<std::collections::BTreeMap<String, FileHandler>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FileHandler {
+    pub(super) timeout: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -63,6 +63,8 @@ pub const DEFAULT_CERT_DIR: &str = "/etc/grid-security/certificates";
 pub const DEFAULT_HOOK_DIR: &str = "/usr/libexec/vmcatcher/hooks";
 pub const LOG_LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
 pub const LOG_FORMATS: [&str; 2] = ["text", "json"];
+/// Values of `events.delivery`.
+pub const DELIVERY_MODES: [&str; 2] = ["immediate", "deferred"];
 
 // ---- the effective configuration --------------------------------------------------------
 
@@ -95,6 +97,19 @@ pub struct EventsConfig {
     pub hook_dirs: Setting<Vec<PathBuf>>,
     pub disabled: Setting<Vec<String>>,
     pub max_tries: Setting<u32>,
+    /// `immediate` (each run delivers its events) or `deferred` (runs only journal them;
+    /// `vmcatcher events deliver` delivers).
+    pub delivery: Setting<String>,
+    /// Timeouts of single handlers, by hook name (`command` for the shell commands), in
+    /// seconds; the others get `timeout`.
+    pub handler_timeouts: Setting<std::collections::BTreeMap<String, u64>>,
+}
+
+impl EventsConfig {
+    /// Events are delivered by `vmcatcher events deliver` only.
+    pub fn deferred(&self) -> bool {
+        self.delivery.value == "deferred"
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -375,9 +390,16 @@ impl Config {
             })?,
             disabled: layers.pick(None, None, file.events.disabled.clone(), || Ok(vec![]))?,
             max_tries: layers.pick(None, None, file.events.max_tries, || Ok(5))?,
+            delivery: layers.pick(None, None, file.events.delivery.clone(), || {
+                Ok("immediate".into())
+            })?,
+            handler_timeouts: layers.pick(None, None, handler_timeouts(&file.events)?, || {
+                Ok(std::collections::BTreeMap::new())
+            })?,
         };
         in_range(&events.timeout, "events.timeout", 1, DAY, "seconds")?;
         in_range(&events.max_tries, "events.max_tries", 1, 1000, "tries")?;
+        one_of(&events.delivery, "events.delivery", &DELIVERY_MODES)?;
 
         let trust = TrustConfig {
             crl_grace: layers.pick(None, None, file.trust.crl_grace, || Ok(DAY))?,
@@ -475,6 +497,33 @@ fn distinct_dirs(cache: &CacheConfig) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `[events.handlers.<name>] timeout` of every handler that sets one; a table without a
+/// timeout, or one out of range, is an error that names it.
+fn handler_timeouts(
+    events: &file::FileEvents,
+) -> Result<Option<std::collections::BTreeMap<String, u64>>> {
+    let Some(handlers) = &events.handlers else {
+        return Ok(None);
+    };
+    let mut timeouts = std::collections::BTreeMap::new();
+    for (name, handler) in handlers {
+        let key = format!("events.handlers.{name}.timeout");
+        let Some(timeout) = handler.timeout else {
+            return Err(Error::Config(format!(
+                "[events.handlers.{name}] sets nothing: give it a timeout in seconds, or \
+                 remove the table"
+            )));
+        };
+        if !(1..=DAY).contains(&timeout) {
+            return Err(Error::Config(format!(
+                "{key} = {timeout} is out of range: give 1 to {DAY} seconds"
+            )));
+        }
+        timeouts.insert(name.clone(), timeout);
+    }
+    Ok(Some(timeouts))
 }
 
 fn one_of(setting: &Setting<String>, key: &str, allowed: &[&str]) -> Result<()> {

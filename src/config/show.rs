@@ -32,6 +32,12 @@ impl Config {
                     .filter_map(Value::as_str)
                     .collect::<Vec<_>>()
                     .join(if key == "events.hook_dirs" { ":" } else { "," }),
+                // `[events.handlers.<name>]` tables: `name.timeout=N,...`.
+                Value::Object(tables) => tables
+                    .iter()
+                    .map(|(name, t)| format!("{name}.timeout={}", t["timeout"]))
+                    .collect::<Vec<_>>()
+                    .join(","),
                 other => other.to_string(),
             };
             Entry {
@@ -100,6 +106,13 @@ impl Config {
             entry("events.hook_dirs", &e.hook_dirs, paths),
             entry("events.disabled", &e.disabled, list),
             entry("events.max_tries", &e.max_tries, num32),
+            entry("events.delivery", &e.delivery, text),
+            entry("events.handlers", &e.handler_timeouts, |t| {
+                json!(t
+                    .iter()
+                    .map(|(name, timeout)| (name.clone(), json!({ "timeout": timeout })))
+                    .collect::<serde_json::Map<_, _>>())
+            }),
             entry("log.level", &self.log.level, text),
             entry("log.format", &self.log.format, text),
             entry("trust.crl_grace", &self.trust.crl_grace, num),

@@ -19,6 +19,9 @@ use crate::error::Result;
 pub const PENDING: &str = "pending";
 pub const DELIVERED: &str = "delivered";
 pub const FAILED: &str = "failed";
+/// Not delivered, and never to be: the event names a cached file that is gone or was
+/// replaced since (a deferred delivery after an expiry). Not a failure.
+pub const SKIPPED: &str = "skipped";
 
 /// One delivery of one event to one handler, with its event.
 #[derive(Debug, Clone, Serialize)]
@@ -232,6 +235,19 @@ impl Db {
             )
             .map_err(sql)?;
             Ok(state)
+        })
+    }
+
+    /// Records that a delivery will not run, with the reason.
+    pub fn skip_delivery(&mut self, delivery_id: i64, reason: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE event_delivery SET state = ?2, last_error = ?3, updated = ?4 \
+                 WHERE id = ?1",
+                params![delivery_id, SKIPPED, reason, now_text()],
+            )
+            .map_err(sql)?;
+            Ok(())
         })
     }
 

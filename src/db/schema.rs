@@ -189,8 +189,30 @@ CREATE TABLE state (
 );
 ";
 
+/// Version 5: a delivery can be `skipped`: its event names a cached file that is gone or
+/// was replaced by the time a deferred delivery runs. SQLite cannot change a CHECK
+/// constraint, so the table is rebuilt (nothing refers to it).
+const V5: &str = r"
+CREATE TABLE event_delivery_v5 (
+    id              INTEGER PRIMARY KEY,
+    event_id        INTEGER NOT NULL REFERENCES event(id) ON DELETE CASCADE,
+    handler         TEXT NOT NULL,
+    state           TEXT NOT NULL
+                    CHECK (state IN ('pending', 'delivered', 'failed', 'skipped')),
+    tries           INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    updated         TEXT NOT NULL,
+    UNIQUE (event_id, handler)
+);
+INSERT INTO event_delivery_v5 (id, event_id, handler, state, tries, last_error, updated)
+    SELECT id, event_id, handler, state, tries, last_error, updated FROM event_delivery;
+DROP TABLE event_delivery;
+ALTER TABLE event_delivery_v5 RENAME TO event_delivery;
+CREATE INDEX event_delivery_state ON event_delivery(state);
+";
+
 /// Migrations in order; the database's `user_version` is how many have run.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this binary writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

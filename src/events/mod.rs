@@ -5,10 +5,11 @@ mod dispatch;
 mod environment;
 pub(crate) mod hooks;
 mod runner;
+mod stale;
 
 use std::fmt;
 
-pub(crate) use dispatch::Dispatcher;
+pub(crate) use dispatch::{Dispatcher, Pass};
 pub(crate) use environment::CacheVariables;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

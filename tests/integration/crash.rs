@@ -3,7 +3,8 @@
 //! spawn (an LD_PRELOAD shim counts them in the vmcatcher process), then run again until
 //! it succeeds. Every event of the reference run must have been delivered at least once,
 //! every file in the cache directories indexed and intact, no orphan left, the database
-//! readable and nothing left pending.
+//! readable and nothing left pending. The same with deferred delivery: the sync that
+//! only journals, then `vmcatcher events deliver`, each killed at each of its points.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -70,10 +71,19 @@ impl Template {
         Template { site }
     }
 
-    /// A fresh copy of the site in its own directory, with an event log handler.
-    fn copy(&self) -> TestEnv {
+    /// A fresh copy of the site in its own directory, with an event log handler;
+    /// `deferred`: with `events.delivery = "deferred"`.
+    fn copy(&self, deferred: bool) -> TestEnv {
         let mut env = TestEnv::new();
         copy_dir(self.site.env.root(), env.root());
+        if deferred {
+            std::fs::write(
+                env.path("empty.toml"),
+                "[events]\nhook_dirs = []\ndelivery = \"deferred\"\n\
+                 [cache]\nparallel_downloads = 1\n",
+            )
+            .unwrap();
+        }
         for (var, name) in [
             ("VMCATCHER_CACHE_DIR_CACHE", "cache/endorsed"),
             ("VMCATCHER_CACHE_DIR_DOWNLOAD", "cache/partial"),
@@ -165,43 +175,72 @@ fn check_cache(env: &TestEnv, point: usize) -> BTreeSet<String> {
     cached
 }
 
-/// Runs sync until it succeeds (a killed run leaves work for the next one).
-fn sync_to_the_end(env: &TestEnv, point: usize) {
+/// Runs a command (`sync`, `events deliver`) until it succeeds (a killed run leaves work
+/// for the next one).
+fn run_to_the_end(env: &TestEnv, args: &[&str], point: usize) {
     for _ in 0..3 {
-        if env.run(&["sync"]).code == 0 {
+        if env.run(args).code == 0 {
             return;
         }
     }
-    let last = env.run(&["sync"]);
+    let last = env.run(args);
     panic!(
-        "kill point {point}: sync never succeeded again:\n{}",
+        "kill point {point}: {args:?} never succeeded again:\n{}",
         last.stderr
     );
 }
 
-#[test]
-fn sync_survives_kill_9_at_every_point() {
-    let template = Template::new();
-    // The reference run, counting the calls the shim can kill at.
-    let reference = template.copy();
-    let calls = reference.path("calls.log");
-    let mut run = reference.command(&["sync"]);
+/// Runs `args` under the shim, logging the calls it could kill at; returns their count.
+fn count_kill_points(env: &TestEnv, args: &[&str], kinds: &[&str]) -> usize {
+    let calls = env.path("calls.log");
+    let _ = std::fs::remove_file(&calls);
+    let mut run = env.command(args);
     run.env("LD_PRELOAD", shim())
         .env("VMCATCHER_KILL_LOG", &calls);
     let out = run.output().unwrap();
     assert!(
         out.status.success(),
-        "reference sync: {}",
+        "reference {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let call_log = std::fs::read_to_string(&calls).unwrap();
-    let count = call_log.lines().count();
-    for kind in ["rename", "fsync", "spawn"] {
+    let call_log = std::fs::read_to_string(&calls).unwrap_or_default();
+    for kind in kinds {
         assert!(
             call_log.lines().any(|l| l.ends_with(kind)),
-            "the shim saw no {kind}:\n{call_log}"
+            "the shim saw no {kind} in {args:?}:\n{call_log}"
         );
     }
+    call_log.lines().count()
+}
+
+#[test]
+fn sync_survives_kill_9_at_every_point() {
+    survives_kill_9_at_every_point(false);
+}
+
+#[test]
+fn deferred_sync_and_events_deliver_survive_kill_9_at_every_point() {
+    survives_kill_9_at_every_point(true);
+}
+
+fn survives_kill_9_at_every_point(deferred: bool) {
+    let template = Template::new();
+    // The reference run, counting the calls the shim can kill at.
+    let reference = template.copy(deferred);
+    // A deferred sync runs no handler: it only journals.
+    let sync_kinds: &[&str] = if deferred {
+        &["rename", "fsync"]
+    } else {
+        &["rename", "fsync", "spawn"]
+    };
+    let sync_points = 2 * count_kill_points(&reference, &["sync"], sync_kinds);
+    let deliver_points = if deferred {
+        assert!(events(&reference).is_empty(), "a deferred sync delivered");
+        2 * count_kill_points(&reference, &["events", "deliver"], &["fsync", "spawn"])
+    } else {
+        0
+    };
+    let count = sync_points + deliver_points;
     let expected = events(&reference);
     for event in [
         format!("ExpirePostfix {IMAGE_B}"),
@@ -228,11 +267,16 @@ fn sync_survives_kill_9_at_every_point() {
         for _ in 0..2 {
             scope.spawn(|| loop {
                 let point = next.fetch_add(1, Ordering::Relaxed);
-                if point >= 2 * count {
+                if point >= count {
                     break;
                 }
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    kill_and_recover(&template, point, &expected, &expected_cache);
+                    let kill = if point < sync_points {
+                        Kill::Sync(point)
+                    } else {
+                        Kill::Deliver(point - sync_points)
+                    };
+                    kill_and_recover(&template, deferred, kill, &expected, &expected_cache);
                 }));
                 if let Err(e) = outcome {
                     let text = e
@@ -253,24 +297,46 @@ fn sync_survives_kill_9_at_every_point() {
         failures.is_empty(),
         "{} of {} kill points failed:\n{}",
         failures.len(),
-        2 * count,
+        count,
         failures.join("\n---\n")
     );
 }
 
+/// Which process is killed, at which of its points.
+#[derive(Clone, Copy)]
+enum Kill {
+    Sync(usize),
+    Deliver(usize),
+}
+
 fn kill_and_recover(
     template: &Template,
-    point: usize,
+    deferred: bool,
+    kill: Kill,
     expected: &BTreeSet<String>,
     expected_cache: &BTreeSet<String>,
 ) {
-    let env = template.copy();
-    let mut run = env.command(&["sync"]);
+    let env = template.copy(deferred);
+    let (args, at): (&[&str], usize) = match kill {
+        Kill::Sync(at) => (&["sync"], at),
+        Kill::Deliver(at) => {
+            env.run(&["sync"]).success();
+            (&["events", "deliver"], at)
+        }
+    };
+    let point = match kill {
+        Kill::Sync(at) => at,
+        Kill::Deliver(at) => 100_000 + at,
+    };
+    let mut run = env.command(args);
     run.env("LD_PRELOAD", shim())
-        .env("VMCATCHER_KILL_AT", point.to_string());
+        .env("VMCATCHER_KILL_AT", at.to_string());
     let out = run.output().unwrap();
     assert!(!out.status.success(), "kill point {point} was not reached");
-    sync_to_the_end(&env, point);
+    run_to_the_end(&env, &["sync"], point);
+    if deferred {
+        run_to_the_end(&env, &["events", "deliver"], point);
+    }
     let delivered = events(&env);
     let missing: Vec<_> = expected.difference(&delivered).collect();
     assert!(

@@ -13,14 +13,14 @@ use crate::support::TestEnv;
 const A: &[u8] = b"contents of image a";
 const B: &[u8] = b"contents of image b";
 
-struct Fixture {
-    env: TestEnv,
-    server: TestServer,
+pub(crate) struct Fixture {
+    pub(crate) env: TestEnv,
+    pub(crate) server: TestServer,
     bin: PathBuf,
 }
 
 impl Fixture {
-    fn new() -> Fixture {
+    pub(crate) fn new() -> Fixture {
         let mut env = TestEnv::new();
         trust_dir(&env, &TrustDirOptions::default());
         env.set("VMCATCHER_CACHE_DIR_CACHE", env.path("cache/endorsed"));
@@ -64,7 +64,7 @@ impl Fixture {
         path
     }
 
-    fn hook(&self, name: &str, body: &str) -> PathBuf {
+    pub(crate) fn hook(&self, name: &str, body: &str) -> PathBuf {
         let path = self.bin.join(name);
         std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
         make_executable(&path);

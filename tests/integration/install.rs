@@ -59,6 +59,8 @@ fn install_into_destdir_then_uninstall() {
         "etc/vmcatcher/vmcatcher.toml",
         "usr/lib/systemd/system/vmcatcher-sync.service",
         "usr/lib/systemd/system/vmcatcher-sync.timer",
+        "usr/lib/systemd/system/vmcatcher-events.service",
+        "usr/lib/systemd/system/vmcatcher-events.timer",
         "usr/share/doc/vmcatcher/cron.d-vmcatcher",
     ] {
         assert!(d.join(path).exists(), "{path} missing");
@@ -141,7 +143,13 @@ fn systemd_units_verify() {
     }
     let dir = tempfile::tempdir().unwrap();
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_vmcatcher")).parent().unwrap();
-    for unit in ["vmcatcher-sync.service", "vmcatcher-sync.timer"] {
+    let units = [
+        "vmcatcher-sync.service",
+        "vmcatcher-sync.timer",
+        "vmcatcher-events.service",
+        "vmcatcher-events.timer",
+    ];
+    for unit in units {
         let text = std::fs::read_to_string(root().join("contrib/systemd").join(unit)).unwrap();
         std::fs::write(
             dir.path().join(unit),
@@ -155,6 +163,8 @@ fn systemd_units_verify() {
             "--man=no",
             "./vmcatcher-sync.service",
             "./vmcatcher-sync.timer",
+            "./vmcatcher-events.service",
+            "./vmcatcher-events.timer",
         ])
         .current_dir(dir.path())
         .output()

@@ -11,6 +11,7 @@ mod crash;
 mod database;
 mod deadline;
 mod declare;
+mod deferred;
 mod dry_run;
 mod endorser;
 mod events;
