@@ -25,17 +25,22 @@ fn hook(name: &str) -> PathBuf {
         .join(name)
 }
 
-struct Fixture {
-    env: TestEnv,
+pub(crate) struct Fixture {
+    pub(crate) env: TestEnv,
     server: TestServer,
-    glance: Glance,
+    pub(crate) glance: Glance,
 }
 
 impl Fixture {
     /// A site subscribed to a list with image A, the Glance hook installed on PATH and
     /// pointed at a fresh Glance (no Keystone: `--os-auth-type none`).
     fn new(settings: &[(&str, &str)]) -> Option<Fixture> {
-        let glance = Glance::start()?;
+        Some(Fixture::around(Glance::start()?, settings))
+    }
+
+    /// The same site around a given Glance; `settings` may replace the credentials
+    /// (`VMCATCHER_HOOK_GLANCE_ENV`).
+    pub(crate) fn around(glance: Glance, settings: &[(&str, &str)]) -> Fixture {
         let mut env = TestEnv::new();
         trust_dir(&env, &TrustDirOptions::default());
         env.set("VMCATCHER_CACHE_DIR_CACHE", env.path("cache/endorsed"));
@@ -80,10 +85,10 @@ impl Fixture {
             .run(&["subscribe", "add", &f.server.url("/list"), "--auto-endorse"])
             .success();
         f.env.run(&["image", "subscribe", IMAGE_A]).success();
-        Some(f)
+        f
     }
 
-    fn serve(&self, version: &str, content: &[u8]) {
+    pub(crate) fn serve(&self, version: &str, content: &[u8]) {
         let path = format!("/a{version}");
         self.server.route(&path, Route::ok(content.to_vec()));
         let mut entry = image(IMAGE_A, content, &self.server.url(&path));
@@ -95,7 +100,12 @@ impl Fixture {
         self.server.route("/list", Route::ok(spec.signed()));
     }
 
-    fn sync(&self) {
+    /// The URL of the list the site subscribes to.
+    pub(crate) fn list_url(&self) -> String {
+        self.server.url("/list")
+    }
+
+    pub(crate) fn sync(&self) {
         let run = self.env.run(&["sync"]);
         run.success();
         let failed = self.env.run(&["events", "list", "--failed"]);
@@ -110,7 +120,7 @@ impl Fixture {
     }
 
     /// Glance's images of image A.
-    fn ours(&self) -> Vec<Value> {
+    pub(crate) fn ours(&self) -> Vec<Value> {
         let mut v: Vec<Value> = self
             .glance
             .images()

@@ -19,6 +19,7 @@ mod fetch;
 mod fuzz_seeds;
 mod generated;
 mod glance;
+mod glance_keystone;
 mod hardening;
 mod help;
 mod install;

@@ -1,19 +1,21 @@
 //! A real OpenStack Glance for the tests: glance and python-openstackclient from PyPI in a
 //! virtualenv under the target directory (made once, under a lock, reused while the pinned
 //! versions stay the same), and one Glance API per test on a free loopback port, with the
-//! filesystem store and SQLite in the test's temp dir, Keystone-less (`flavor =` empty),
-//! run by gunicorn under `timeout` (it stops by itself) and stopped by PID on drop.
+//! filesystem store and SQLite in the test's temp dir, Keystone-less (`flavor =` empty)
+//! or authenticating with a real Keystone (support/keystone.rs), run by gunicorn under `timeout` (it stops by itself) and stopped by PID on drop.
 //!
 //! In CI (`CI` set) a missing Python >= 3.11 or a failed install is a test failure;
 //! elsewhere the test is skipped with a message saying what to install.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::os::unix::io::AsRawFd;
+use std::net::TcpStream;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use super::keystone::{Keystone, GLANCE_PASSWORD};
+use super::pyvenv::{free_port, run_logged, stop_group, venv};
 
 /// The pinned versions; the virtualenv's name follows them.
 const PACKAGES: &[&str] = &[
@@ -24,145 +26,6 @@ const PACKAGES: &[&str] = &[
 const VENV: &str = "glance-venv-33.0.0-osc-10.5.0-gunicorn-27.0.1";
 /// Seconds a Glance server lives at most, whatever happens to the test.
 const LIFETIME: u32 = 900;
-/// Time allowed for the pip install on a fresh machine.
-const INSTALL_LIMIT: Duration = Duration::from_secs(600);
-
-/// The target directory: the binary under test is `<target>/<profile>/vmcatcher`.
-fn target_dir() -> PathBuf {
-    let bin = Path::new(env!("CARGO_BIN_EXE_vmcatcher"));
-    bin.parent()
-        .and_then(Path::parent)
-        .expect("target directory")
-        .to_path_buf()
-}
-
-/// Fails in CI, skips (with a message) elsewhere.
-#[track_caller]
-fn unavailable(why: &str) -> Option<PathBuf> {
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "real Glance unavailable in CI: {why}"
-    );
-    eprintln!("real Glance unavailable ({why}): test skipped; install Python >= 3.11 with venv (Debian: python3-venv) and reach PyPI");
-    None
-}
-
-/// A Python >= 3.11 with venv.
-fn python() -> Option<PathBuf> {
-    for candidate in [
-        "/usr/bin/python3",
-        "/usr/bin/python3.13",
-        "/usr/bin/python3.12",
-        "/usr/bin/python3.11",
-    ] {
-        let ok = Command::new(candidate)
-            .args([
-                "-c",
-                "import sys, venv, ensurepip; sys.exit(0 if sys.version_info >= (3, 11) else 1)",
-            ])
-            .env_clear()
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        if ok {
-            return Some(PathBuf::from(candidate));
-        }
-    }
-    None
-}
-
-/// Runs `cmd` within `limit`; its output goes to `log`.
-fn run_logged(cmd: &mut Command, log: &Path, limit: Duration) -> Result<(), String> {
-    let out = std::fs::File::create(log).map_err(|e| e.to_string())?;
-    let err = out.try_clone().map_err(|e| e.to_string())?;
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            if status.success() {
-                return Ok(());
-            }
-            let text = std::fs::read_to_string(log).unwrap_or_default();
-            let tail: Vec<&str> = text.lines().rev().take(5).collect();
-            return Err(format!(
-                "{cmd:?} failed ({status}): {}",
-                tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
-            ));
-        }
-        if Instant::now() >= deadline {
-            // SAFETY: signals the process group of the child we started.
-            unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
-            let _ = child.wait();
-            return Err(format!("{cmd:?} did not finish within {limit:?}"));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// The virtualenv, made on first use (one test makes it, the others wait on the lock).
-pub(crate) fn venv() -> Option<PathBuf> {
-    let tools = target_dir().join("test-tools");
-    std::fs::create_dir_all(&tools).expect("test-tools directory");
-    let venv = tools.join(VENV);
-    let ready = venv.join(".vmcatcher-ready");
-    let lock = std::fs::File::create(tools.join(format!("{VENV}.lock"))).expect("lock file");
-    // SAFETY: flock(2) on a descriptor we own; released when `lock` is closed.
-    let locked = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
-    assert_eq!(locked, 0, "cannot lock the Glance virtualenv");
-    if ready.exists() {
-        return Some(venv);
-    }
-    let Some(python) = python() else {
-        return unavailable("no Python >= 3.11 with venv");
-    };
-    let _ = std::fs::remove_dir_all(&venv);
-    let started = Instant::now();
-    let log = tools.join(format!("{VENV}.log"));
-    let home = tools.join("pip-home");
-    let _ = std::fs::create_dir_all(&home);
-    let made = run_logged(
-        Command::new(&python)
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin"),
-        &log,
-        INSTALL_LIMIT,
-    )
-    .and_then(|()| {
-        run_logged(
-            Command::new(venv.join("bin/pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check"])
-                .args(PACKAGES)
-                .env_clear()
-                .env("PATH", "/usr/bin:/bin")
-                .env("HOME", &home),
-            &log,
-            INSTALL_LIMIT,
-        )
-    });
-    if let Err(why) = made {
-        let _ = std::fs::remove_dir_all(&venv);
-        return unavailable(&format!("installing {} failed: {why}", PACKAGES.join(" ")));
-    }
-    std::fs::write(&ready, PACKAGES.join("\n")).expect("ready marker");
-    eprintln!(
-        "installed {} into {} in {:.0} s",
-        PACKAGES.join(" "),
-        venv.display(),
-        started.elapsed().as_secs_f64()
-    );
-    Some(venv)
-}
 
 /// A running Glance API.
 pub(crate) struct Glance {
@@ -170,19 +33,24 @@ pub(crate) struct Glance {
     pub venv: PathBuf,
     child: Child,
     root: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free loopback port")
-        .port()
+    /// With Keystone: an admin token for the test's own API reads.
+    token: Option<String>,
 }
 
 impl Glance {
     /// Starts a fresh Glance; `None` when it cannot be had outside CI (test skipped).
     pub(crate) fn start() -> Option<Glance> {
-        let venv = venv()?;
+        Glance::start_with(None)
+    }
+
+    /// A Glance that authenticates with `keystone` (the `keystone` paste flavor, its
+    /// service user `glance`) and enforces Glance's default policies.
+    pub(crate) fn start_with_keystone(keystone: &Keystone) -> Option<Glance> {
+        Glance::start_with(Some(keystone))
+    }
+
+    fn start_with(keystone: Option<&Keystone>) -> Option<Glance> {
+        let venv = venv("Glance", VENV, PACKAGES)?;
         let dir = tempfile::tempdir().expect("temp dir");
         let etc = dir.path().join("etc");
         for d in ["etc", "images", "staging", "tasks"] {
@@ -195,6 +63,20 @@ impl Glance {
         .expect("glance-api-paste.ini of the glance package");
         let d = dir.path().display();
         let conf = etc.join("glance-api.conf");
+        let auth = match keystone {
+            None => "[paste_deploy]\nflavor =\n\
+                     [oslo_policy]\nenforce_new_defaults = false\nenforce_scope = false\n"
+                .to_string(),
+            Some(k) => format!(
+                "[paste_deploy]\nflavor = keystone\n\
+                 [keystone_authtoken]\nwww_authenticate_uri = {url}/v3\nauth_url = {url}/v3\n\
+                 auth_type = password\nproject_domain_name = Default\n\
+                 user_domain_name = Default\nproject_name = service\nusername = glance\n\
+                 password = {password}\ninterface = public\n",
+                url = k.url,
+                password = GLANCE_PASSWORD
+            ),
+        };
         std::fs::write(
             &conf,
             format!(
@@ -204,8 +86,7 @@ impl Glance {
                  [os_glance_staging_store]\nfilesystem_store_datadir = {d}/staging\n\
                  [os_glance_tasks_store]\nfilesystem_store_datadir = {d}/tasks\n\
                  [database]\nconnection = sqlite:///{d}/glance.sqlite\n\
-                 [paste_deploy]\nflavor =\n\
-                 [oslo_policy]\nenforce_new_defaults = false\nenforce_scope = false\n"
+                 {auth}"
             ),
         )
         .expect("glance-api.conf");
@@ -249,6 +130,7 @@ impl Glance {
             venv,
             child,
             root: dir,
+            token: keystone.map(Keystone::admin_token),
         };
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
@@ -284,7 +166,11 @@ impl Glance {
             .ok()?;
         write!(
             stream,
-            "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n\r\n"
+            "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n{}\r\n",
+            self.token
+                .as_ref()
+                .map(|t| format!("X-Auth-Token: {t}\r\n"))
+                .unwrap_or_default()
         )
         .ok()?;
         let mut answer = String::new();
@@ -306,18 +192,6 @@ impl Glance {
 
 impl Drop for Glance {
     fn drop(&mut self) {
-        // SAFETY: signals the process group of the server we started (timeout, gunicorn
-        // and its workers).
-        unsafe { libc::kill(-(self.child.id() as libc::pid_t), libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // SAFETY: as above.
-        unsafe { libc::kill(-(self.child.id() as libc::pid_t), libc::SIGKILL) };
-        let _ = self.child.wait();
+        stop_group(&mut self.child);
     }
 }

@@ -2,10 +2,12 @@
 pub(crate) mod env;
 pub(crate) mod glance;
 pub(crate) mod http;
+pub(crate) mod keystone;
 pub(crate) mod legacy;
 pub(crate) mod lists;
 pub(crate) mod one_template;
 pub(crate) mod pki;
+pub(crate) mod pyvenv;
 pub(crate) mod registry;
 pub(crate) mod site;
 pub(crate) mod snapshot;
