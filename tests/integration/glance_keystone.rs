@@ -135,4 +135,14 @@ fn keystone_admin_with_a_vo_map_uploads_into_the_vo_project_once() {
     let images = f.ours();
     assert_eq!(images.len(), 1, "a second copy: {images:#?}");
     assert_eq!(images[0]["id"], first["id"]);
+
+    // An admin may publish: the next version is public.
+    f.env.set("VMCATCHER_HOOK_GLANCE_VISIBILITY", "public");
+    f.serve("2", b"version 2 of image a, published");
+    f.sync();
+    let images = f.ours();
+    assert_eq!(images.len(), 2, "{images:#?}");
+    assert_eq!(images[1]["visibility"], "public", "{images:#?}");
+    assert_eq!(images[1]["status"], "active");
+    assert_eq!(images[1]["owner"], keystone.projects["vo-b"].as_str());
 }

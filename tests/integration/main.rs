@@ -20,6 +20,7 @@ mod fuzz_seeds;
 mod generated;
 mod glance;
 mod glance_keystone;
+mod glance_lifecycle;
 mod hardening;
 mod help;
 mod install;

@@ -157,8 +157,33 @@ impl Glance {
         self.venv.join("bin/openstack")
     }
 
+    /// Runs the `openstack` CLI against this Glance (Keystone-less); its stdout.
+    pub(crate) fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new(self.openstack())
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", self.root.path())
+            .env("OS_AUTH_TYPE", "none")
+            .env("OS_ENDPOINT", &self.url)
+            .stdin(Stdio::null())
+            .output()
+            .expect("openstack");
+        assert!(
+            out.status.success(),
+            "openstack {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// GET `path` of the API; the body of a 2xx answer.
     pub(crate) fn get(&self, path: &str) -> Option<String> {
+        self.request("GET", path, None)
+    }
+
+    /// One request to the API (a JSON body for POST); the body of a 2xx answer.
+    pub(crate) fn request(&self, method: &str, path: &str, body: Option<&str>) -> Option<String> {
         let addr = self.url.trim_start_matches("http://");
         let mut stream = TcpStream::connect(addr).ok()?;
         stream
@@ -166,11 +191,14 @@ impl Glance {
             .ok()?;
         write!(
             stream,
-            "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n{}\r\n",
+            "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n{}\r\n{}",
+            body.map_or(0, str::len),
             self.token
                 .as_ref()
                 .map(|t| format!("X-Auth-Token: {t}\r\n"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            body.unwrap_or("")
         )
         .ok()?;
         let mut answer = String::new();
