@@ -49,6 +49,8 @@ pub struct Dispatcher {
     delivers: bool,
     /// Taken for each delivery pass: one process delivers the journal at a time.
     delivery_lock: Mutex<Option<DeliveryLock>>,
+    /// Events recorded by this run, for the note of a deferred run.
+    recorded: std::sync::atomic::AtomicUsize,
 }
 
 /// How a delivery pass went.
@@ -104,6 +106,7 @@ impl Dispatcher {
             sends: true,
             delivers: !events.deferred(),
             delivery_lock: Mutex::new(Some(DeliveryLock::open(database)?)),
+            recorded: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -132,6 +135,7 @@ impl Dispatcher {
             sends: false,
             delivers: false,
             delivery_lock: Mutex::new(None),
+            recorded: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -247,6 +251,8 @@ impl Dispatcher {
             tracing::debug!("event {event}: no handlers");
             return None;
         }
+        self.recorded
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let text = |key: &str| {
             metadata
                 .get(key)
@@ -413,6 +419,20 @@ impl Dispatcher {
                 tracing::error!("cannot record the delivery of '{event_type}' to '{handler}': {e}");
                 PENDING
             }
+        }
+    }
+}
+
+impl Drop for Dispatcher {
+    /// A deferred run says where its events went, so nobody waits for hooks that will
+    /// run later.
+    fn drop(&mut self) {
+        let recorded = *self.recorded.get_mut();
+        if self.sends && !self.delivers && recorded > 0 {
+            tracing::info!(
+                "{recorded} event(s) journaled for 'vmcatcher events deliver' \
+                 (events.delivery = deferred)"
+            );
         }
     }
 }

@@ -51,7 +51,14 @@ fn a_deferred_run_only_journals_and_events_deliver_delivers_in_order() {
     let log = f.env.path("delivered.log");
     logging_hook(&f, "vmcatcher-hook-log", &log);
     f.env.run(&["image", "subscribe", IMAGE_A]).success();
-    f.env.run(&["sync"]).success();
+    let sync = f.env.run(&["sync"]);
+    sync.success();
+    assert!(
+        sync.stderr
+            .contains("event(s) journaled for 'vmcatcher events deliver'"),
+        "{}",
+        sync.stderr
+    );
     assert!(lines(&log).is_empty(), "sync delivered: {:?}", lines(&log));
     assert!(f.env.path("cache/endorsed").join(IMAGE_A).is_file());
     let pending = f.env.run(&["events", "list", "--pending"]);
