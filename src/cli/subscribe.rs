@@ -7,12 +7,12 @@ use super::complete;
 
 #[derive(Debug, Subcommand)]
 pub enum SubscribeCommand {
-    /// Subscribe to an image list: fetch, verify and import it before storing anything
+    /// Subscribe to an image list or an OCI registry repository: fetch, verify and import it before storing anything
     #[command(
-        after_help = "Examples:\n  vmcatcher subscribe add https://example.org/image.list --auto-endorse\n  vmcatcher subscribe add https://vo.example.org/list --new-images subscribe \\\n      --username site --password-file /etc/vmcatcher/vo.password"
+        after_help = "Examples:\n  vmcatcher subscribe add https://example.org/image.list --auto-endorse\n  vmcatcher subscribe add https://vo.example.org/list --new-images subscribe \\\n      --username site --password-file /etc/vmcatcher/vo.password\n  vmcatcher subscribe add oci://registry.egi.eu/egi_vm_images/ubuntu --tag-pattern '^[^-]*$'\n\nRegistry sources are described in docs/oci.md."
     )]
     Add {
-        /// URL of the signed list (https, http or file)
+        /// URL of the signed list (https, http or file), or oci://HOST/PROJECT/REPOSITORY
         url: String,
 
         /// Create and link the signer as an endorser when it is not known yet
@@ -21,6 +21,9 @@ pub enum SubscribeCommand {
 
         #[command(flatten)]
         settings: SubscriptionSettings,
+
+        #[command(flatten)]
+        registry: RegistryArgs,
     },
 
     /// List subscriptions: identifier, authorised, trust anchors, URL
@@ -117,6 +120,36 @@ pub struct SubscriptionSettings {
     /// File holding the HTTP basic-auth password ('-' for standard input)
     #[arg(long, value_name = "FILE", requires = "username", add = clap_complete::ArgValueCompleter::new(clap_complete::PathCompleter::file()))]
     pub password_file: Option<PathBuf>,
+}
+
+/// What an `oci://` subscription follows and how it reaches the registry.
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// oci:// only: follow this tag (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+
+    /// oci:// only: follow the repository's tags that match this regular expression (EGI: '^[^-]*$')
+    #[arg(long, value_name = "REGEX")]
+    pub tag_pattern: Option<String>,
+
+    /// oci:// only: reach the registry over plain http instead of https
+    #[arg(long)]
+    pub plain_http: bool,
+
+    /// oci:// only: the media type of the disk layer [default: application/x-qemu-disk]
+    #[arg(long, value_name = "TYPE")]
+    pub layer_media_type: Option<String>,
+}
+
+impl RegistryArgs {
+    /// Whether any registry option was given.
+    pub fn any(&self) -> bool {
+        !self.tags.is_empty()
+            || self.tag_pattern.is_some()
+            || self.plain_http
+            || self.layer_media_type.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

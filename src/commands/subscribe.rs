@@ -1,12 +1,13 @@
 use super::Context;
-use crate::cli::{Format, SubscribeCommand, SubscriptionSettings};
+use crate::cli::{Format, RegistryArgs, SubscribeCommand, SubscriptionSettings};
 use crate::db::{NewImages, SubscriptionChanges};
 use crate::error::{Error, Result};
 use crate::fetch::{
     check_url, path_to_file_url, plain_http_credentials, redact_url, TlsAnchors, UrlFetcher,
 };
+use crate::oci::settings::RegistrySettings;
 use crate::output::{self, subscription_lines, SubscriptionJson};
-use crate::subscription::{self, AddRequest};
+use crate::subscription::{self, AddRequest, RegistryRequest};
 use crate::trust::verify;
 
 pub(super) fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
@@ -15,7 +16,26 @@ pub(super) fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
             url,
             auto_endorse,
             settings,
-        } => add(ctx, &url, auto_endorse, &settings),
+            registry,
+        } if crate::oci::reference::is_registry_url(&url) => {
+            add_registry(ctx, &url, auto_endorse, &settings, registry)
+        }
+        SubscribeCommand::Add {
+            url,
+            auto_endorse,
+            settings,
+            registry,
+        } => {
+            if registry.any() {
+                return Err(Error::Usage(format!(
+                    "--tag, --tag-pattern, --plain-http and --layer-media-type are for \
+                     registry sources (oci://HOST/PROJECT/REPOSITORY), not for the image \
+                     list {}",
+                    redact_url(&url)
+                )));
+            }
+            add(ctx, &url, auto_endorse, &settings)
+        }
         SubscribeCommand::List => list(ctx),
         SubscribeCommand::Show { subscriptions } => show(ctx, &subscriptions),
         SubscribeCommand::Update { subscriptions, .. } => update(ctx, &subscriptions),
@@ -47,6 +67,53 @@ impl SubscriptionSettings {
             .map(crate::subscription::read_password)
             .transpose()
     }
+}
+
+/// `subscribe add oci://…`: resolve the followed tags and import them.
+fn add_registry(
+    ctx: &Context,
+    url: &str,
+    auto_endorse: bool,
+    settings: &SubscriptionSettings,
+    registry: RegistryArgs,
+) -> Result<()> {
+    if auto_endorse {
+        return Err(Error::Usage(format!(
+            "{url}: --auto-endorse is for signed image lists; a registry source has no \
+             endorser (see docs/oci.md)"
+        )));
+    }
+    let password = settings.password()?;
+    let mut db = ctx.create_db()?;
+    let fetcher = UrlFetcher;
+    let services = ctx.services(&fetcher)?;
+    let added = subscription::add_registry(
+        &mut db,
+        &services,
+        &RegistryRequest {
+            url,
+            settings: RegistrySettings {
+                tags: registry.tags,
+                tag_pattern: registry.tag_pattern,
+                plain_http: registry.plain_http,
+                layer_media_type: registry.layer_media_type,
+            },
+            new_images: settings
+                .new_images
+                .map_or(NewImages::Accept, NewImages::from),
+            tls_anchors: settings
+                .tls_anchors
+                .map_or(TlsAnchors::Both, TlsAnchors::from),
+            username: settings.username.as_deref(),
+            password: password.as_deref(),
+        },
+    )?;
+    tracing::info!(
+        "subscribed to '{}' ({} images; unsigned: no signature policy)",
+        added.identifier,
+        added.images
+    );
+    Ok(())
 }
 
 fn add(

@@ -189,8 +189,14 @@ CREATE TABLE state (
 );
 ";
 
+/// Version 5: subscriptions to OCI registries (issue 15) keep their source settings
+/// (tags, pattern, transport) as a JSON object; NULL for image lists.
+const V5: &str = r"
+ALTER TABLE subscription ADD COLUMN registry TEXT;
+";
+
 /// Migrations in order; the database's `user_version` is how many have run.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this binary writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

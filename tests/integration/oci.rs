@@ -72,3 +72,252 @@ fn the_test_registry_serves_pushed_artifacts_by_digest_and_only_with_credentials
         "{answer}"
     );
 }
+
+/// A site subscribed to nothing yet, with cache directories, a password file and an
+/// event recorder (`-x`) that appends each event's variables to `events.log`.
+fn site() -> crate::support::TestEnv {
+    let mut env = crate::support::TestEnv::new();
+    env.set("VMCATCHER_CACHE_DIR_CACHE", env.path("cache/endorsed"));
+    env.set("VMCATCHER_CACHE_DIR_DOWNLOAD", env.path("cache/partial"));
+    env.set("VMCATCHER_CACHE_DIR_EXPIRE", env.path("cache/expired"));
+    // A site's trust directory (the registry here is reached over plain http).
+    crate::support::lists::trust_dir(&env, &crate::support::pki::TrustDirOptions::default());
+    env.write("password", "s3cret\n");
+    env.write(
+        "record.sh",
+        "#!/bin/sh\nenv | grep '^VMCATCHER_EVENT_' | sort >> \"$0.log\"\necho --- >> \"$0.log\"\n",
+    );
+    env
+}
+
+fn events(env: &crate::support::TestEnv) -> String {
+    std::fs::read_to_string(env.path("record.sh.log")).unwrap_or_default()
+}
+
+fn files(env: &crate::support::TestEnv, dir: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(env.path(&format!("cache/{dir}")))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn egi_annotations(tag: &str) -> serde_json::Value {
+    json!({
+        "eu.egi.cloud.tag": tag,
+        "eu.egi.cloud.description": "Ubuntu 22.04 for EGI",
+        "org.openstack.glance.disk_format": "qcow2",
+        "org.openstack.glance.container_format": "bare",
+        "org.openstack.glance.architecture": "x86_64",
+        "org.openstack.glance.os_distro": "ubuntu",
+        "org.openstack.glance.os_version": "22.04",
+    })
+}
+
+#[test]
+fn a_registry_repository_is_subscribed_synced_verified_and_a_moved_tag_replaces_the_image() {
+    let Some(registry) = Registry::start(Some(("site", "s3cret"))) else {
+        return;
+    };
+    let env = site();
+    let v1: Vec<u8> = (0..150_000u32).flat_map(u32::to_le_bytes).collect();
+    let pushed = registry.push("egi/ubuntu", "22.04", &v1, &egi_annotations("2025.05.01"));
+    // A dated tag, not followed by EGI's pattern.
+    registry.push(
+        "egi/ubuntu",
+        "22.04-2025.05.01",
+        &v1,
+        &egi_annotations("2025.05.01"),
+    );
+    let source = format!("oci://{}/egi/ubuntu", registry.host());
+    let password = env.path("password");
+    let add = env.run(&[
+        "subscribe",
+        "add",
+        &source,
+        "--tag-pattern",
+        "^[^-]*$",
+        "--plain-http",
+        "--username",
+        "site",
+        "--password-file",
+        password.to_str().unwrap(),
+        "--new-images",
+        "subscribe",
+    ]);
+    add.success();
+    let image = format!("{}/egi/ubuntu:22.04", registry.host());
+    let list = env.run(&["image", "list"]);
+    list.success();
+    assert_eq!(list.stdout, format!("{image}\t3\t{source}\n"));
+    let show = env.run(&["image", "show", &image]);
+    show.success();
+    assert!(show.stdout.contains("qcow2"), "{}", show.stdout);
+
+    let recorder = env.path("record.sh");
+    std::fs::set_permissions(
+        &recorder,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let sync = env.run(&["sync", "-x", recorder.to_str().unwrap()]);
+    sync.success();
+    let file = format!("{}%2Fegi%2Fubuntu:22.04", registry.host());
+    assert_eq!(files(&env, "endorsed"), [file.as_str(), "cache.index"]);
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{file}"))).unwrap(),
+        v1
+    );
+    let index: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(env.path("cache/endorsed/cache.index")).unwrap(),
+    )
+    .unwrap();
+    let entry = &index[&image];
+    assert_eq!(entry["filename"], file.as_str());
+    assert_eq!(
+        entry["sha256"],
+        pushed.layer_digest.trim_start_matches("sha256:")
+    );
+    assert!(entry.get("sha512").is_none(), "{entry}");
+    let log = events(&env);
+    for line in [
+        "VMCATCHER_EVENT_TYPE=AvailablePostfix".to_string(),
+        format!("VMCATCHER_EVENT_SHA256={}", &pushed.layer_digest[7..]),
+        format!("VMCATCHER_EVENT_FILENAME={file}"),
+        format!("VMCATCHER_EVENT_DC_IDENTIFIER={image}"),
+        "VMCATCHER_EVENT_HV_FORMAT=qcow2".to_string(),
+        format!("VMCATCHER_EVENT_HV_SIZE={}", v1.len()),
+        "VMCATCHER_EVENT_SL_OS=ubuntu".to_string(),
+        "VMCATCHER_EVENT_DC_DESCRIPTION=Ubuntu 22.04 for EGI".to_string(),
+    ] {
+        assert!(log.lines().any(|l| l == line), "no {line} in\n{log}");
+    }
+    // An unchanged registry: nothing new.
+    env.run(&["sync"]).success();
+    assert_eq!(files(&env, "expired"), ["cache.index"]);
+
+    // The tag moves to a new digest: a new version replaces the old one, with events.
+    let v2: Vec<u8> = v1.iter().rev().copied().collect();
+    let moved = registry.push("egi/ubuntu", "22.04", &v2, &egi_annotations("2025.06.01"));
+    std::fs::remove_file(env.path("record.sh.log")).unwrap();
+    env.run(&["sync", "-x", recorder.to_str().unwrap()])
+        .success();
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{file}"))).unwrap(),
+        v2
+    );
+    let expired = files(&env, "expired");
+    assert_eq!(expired.len(), 2, "{expired:?}");
+    assert!(expired[0].starts_with(&format!("{file}.")), "{expired:?}");
+    let log = events(&env);
+    for line in [
+        "VMCATCHER_EVENT_TYPE=ExpirePostfix".to_string(),
+        format!("VMCATCHER_EVENT_SHA256={}", &pushed.layer_digest[7..]),
+        format!("VMCATCHER_EVENT_SHA256={}", &moved.layer_digest[7..]),
+        "VMCATCHER_EVENT_HV_VERSION=2025.06.01".to_string(),
+    ] {
+        assert!(log.lines().any(|l| l == line), "no {line} in\n{log}");
+    }
+    for run in [&add, &sync] {
+        assert!(!run.stderr.contains("s3cret") && !run.stdout.contains("s3cret"));
+    }
+    // `cache check` verifies the SHA-256 of registry images.
+    env.run(&["cache", "check"]).success();
+    std::fs::write(env.path(&format!("cache/endorsed/{file}")), &v1).unwrap();
+    env.run(&["cache", "check"])
+        .failure(1, &["sha256 incorrect"]);
+}
+
+#[test]
+fn registry_sources_refuse_what_cannot_be_verified_and_keep_nothing() {
+    let Some(registry) = Registry::start(Some(("site", "s3cret"))) else {
+        return;
+    };
+    let env = site();
+    let layer = vec![7u8; 50_000];
+    let pushed = registry.push("egi/alma", "9", &layer, &egi_annotations("9"));
+    let source = format!("oci://{}/egi/alma", registry.host());
+    let password = env.path("password");
+    let password = password.to_str().unwrap();
+
+    // No credentials: 401, exit 10, nothing stored.
+    env.run(&["subscribe", "add", &source, "--tag", "9", "--plain-http"])
+        .failure(10, &["401", "--username"]);
+    // No tags named, a bad pattern, a bad tag, list options on a list: usage errors.
+    env.run(&["subscribe", "add", &source, "--plain-http"])
+        .failure(2, &["--tag-pattern"]);
+    env.run(&[
+        "subscribe",
+        "add",
+        &source,
+        "--tag-pattern",
+        "(",
+        "--plain-http",
+    ])
+    .failure(2, &["'('", "regular expression"]);
+    env.run(&["subscribe", "add", &source, "--tag", ".x"])
+        .failure(2, &["--tag .x"]);
+    env.run(&["subscribe", "add", "oci://h/x:9", "--tag", "9"])
+        .failure(2, &["--tag"]);
+    env.init_db();
+    assert_eq!(env.run(&["subscribe", "list"]).stdout, "");
+
+    // Two disk layers: refused unless one is chosen.
+    let second = registry.push_blob("egi/alma", b"another disk");
+    let two = json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json",
+                   "digest": digest_of(b"{}"), "size": 2},
+        "layers": [
+            {"mediaType": QEMU_DISK, "digest": pushed.layer_digest, "size": layer.len()},
+            {"mediaType": QEMU_DISK, "digest": second, "size": 12},
+        ],
+    });
+    registry.push_manifest("egi/alma", "two", &serde_json::to_vec(&two).unwrap());
+    let add = |tag: &str| {
+        env.run(&[
+            "subscribe",
+            "add",
+            &source,
+            "--tag",
+            tag,
+            "--plain-http",
+            "--username",
+            "site",
+            "--password-file",
+            password,
+            "--new-images",
+            "subscribe",
+        ])
+    };
+    add("two").failure(38, &["2 layers", "--layer-media-type"]);
+    assert_eq!(env.run(&["subscribe", "list"]).stdout, "");
+
+    // A layer whose bytes are not its digest, and a manifest announcing the wrong size:
+    // the download is refused and nothing enters the cache.
+    let short = json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.empty.v1+json",
+                   "digest": digest_of(b"{}"), "size": 2},
+        "layers": [{"mediaType": QEMU_DISK, "digest": pushed.layer_digest, "size": layer.len() - 1}],
+    });
+    registry.push_manifest("egi/alma", "short", &serde_json::to_vec(&short).unwrap());
+    add("short").success();
+    env.run(&["cache"]).failure(1, &["hv:size"]);
+    assert_eq!(files(&env, "endorsed"), ["cache.index"]);
+    env.run(&["subscribe", "delete", &source]).success();
+
+    add("9").success();
+    let blob = registry.blob_file(&pushed.layer_digest);
+    let mut tampered = std::fs::read(&blob).unwrap();
+    tampered[100] ^= 1;
+    std::fs::write(&blob, &tampered).unwrap();
+    env.run(&["cache"]).failure(1, &["SHA-256 mismatch"]);
+    assert_eq!(files(&env, "endorsed"), ["cache.index"]);
+}
