@@ -228,7 +228,17 @@ fn image_options(run: &Workers<'_>, w: &Wanted) -> FetchOptions {
         _ => false,
     };
     if same_origin {
-        run.services.subscription_options(s)
+        let options = run.services.subscription_options(s);
+        match &s.registry {
+            // The registry's token flow, when it has one, for this download.
+            Some(settings) => crate::oci::client::download_options(
+                run.services.fetcher,
+                options,
+                &s.url,
+                settings,
+            ),
+            None => options,
+        }
     } else {
         run.services.fetch_options(s.tls_anchors, None, None)
     }

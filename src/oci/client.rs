@@ -2,13 +2,23 @@
 //! HTTP client with its rules (TLS verified, redirects bounded, credentials only to the
 //! registry's own origin, timeouts): the tag list, with `Link` paging, and manifests,
 //! whose bytes must be those of the digest the registry names.
+//!
+//! Authentication: Basic credentials go with every request to the registry's origin. A
+//! registry that answers 401 with `WWW-Authenticate: Bearer realm=…,service=…,scope=…`
+//! gets the token flow: the token endpoint (`realm`, with `service` and `scope` in the
+//! query, the Basic credentials in the header — never in the URL) gives a token, and the
+//! request is sent again once with `Authorization: Bearer`. The token is kept for the
+//! client's later requests and for image downloads ([`download_options`]). Credentials go
+//! to a token endpoint on another host only over https.
+
+use std::cell::RefCell;
 
 use serde::Deserialize;
 
-use super::challenge::next_link;
+use super::challenge::{next_link, parse_challenge, Challenge};
 use super::manifest::{Digest, DOCKER_MANIFEST, OCI_MANIFEST};
 use crate::error::{Error, ListRule, Result};
-use crate::fetch::{FetchOptions, Fetcher, Response};
+use crate::fetch::{redact_url, FetchOptions, Fetcher, Response, Secret};
 
 /// Largest manifest accepted (real ones are a few kB).
 const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
@@ -20,11 +30,24 @@ const MAX_PAGES: usize = 1000;
 const ACCEPT_MANIFESTS: &str =
     "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
 
+/// Largest token answer accepted.
+const MAX_TOKEN_BYTES: u64 = 1024 * 1024;
+
 /// One registry, reached at `base` (`https://HOST`) with `options`.
 pub struct Client<'a> {
     fetcher: &'a dyn Fetcher,
     options: FetchOptions,
     base: String,
+    /// The bearer token of the registry's token flow, once obtained.
+    token: RefCell<Option<Secret>>,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -39,7 +62,28 @@ impl<'a> Client<'a> {
             fetcher,
             options,
             base,
+            token: RefCell::new(None),
         }
+    }
+
+    /// The transport options of a download from this registry: with the bearer token of
+    /// the token flow when the registry asks for one (probed with `GET /v2/`, the token
+    /// asked for pulling `repository`).
+    pub fn authorize(&self, repository: &str) -> Result<FetchOptions> {
+        let url = format!("{}/v2/", self.base);
+        let scope = format!("repository:{repository}:pull");
+        let first = self.request(&url, &self.options, MAX_TOKEN_BYTES)?;
+        if first.status == 401 {
+            if let Some(Challenge::Bearer { realm, service, .. }) =
+                first.header("www-authenticate").and_then(parse_challenge)
+            {
+                self.obtain_token(&url, &realm, service.as_deref(), Some(&scope))?;
+            }
+        }
+        Ok(FetchOptions {
+            bearer_token: self.token.borrow().clone(),
+            ..self.options.clone()
+        })
     }
 
     /// Where the blob `digest` of `repository` is downloaded from: by digest only.
@@ -114,15 +158,124 @@ impl<'a> Client<'a> {
         Ok((actual, response.body))
     }
 
-    /// One GET; a 401 is turned into the administrator's error (exit 10).
-    fn get(&self, url: &str, options: &FetchOptions, max: u64) -> Result<Response> {
-        let response = self
-            .fetcher
-            .fetch_response(url, options, max)
+    /// One request, with the token when there is one; a 401 is an answer.
+    fn request(&self, url: &str, options: &FetchOptions, max: u64) -> Result<Response> {
+        let options = FetchOptions {
+            bearer_token: self.token.borrow().clone(),
+            ..options.clone()
+        };
+        self.fetcher
+            .fetch_response(url, &options, max)
             .map_err(|e| {
                 let message = format!("cannot reach the registry: {e}");
                 Error::list_because(ListRule::Fetch, message, e)
+            })
+    }
+
+    /// Asks the token endpoint `realm` for a token and keeps it.
+    fn obtain_token(
+        &self,
+        url: &str,
+        realm: &str,
+        service: Option<&str>,
+        scope: Option<&str>,
+    ) -> Result<()> {
+        let refuse = |why: String| Error::list(ListRule::Fetch, format!("{url}: {why}"));
+        let mut endpoint = url::Url::parse(realm).map_err(|_| {
+            refuse(format!(
+                "the registry names the token endpoint '{}', which is not a URL",
+                redact_url(realm)
+            ))
+        })?;
+        let registry = url::Url::parse(url).map_err(|_| refuse("not a URL".into()))?;
+        if !matches!(endpoint.scheme(), "https" | "http")
+            || !endpoint.username().is_empty()
+            || endpoint.password().is_some()
+        {
+            return Err(refuse(format!(
+                "the registry names the token endpoint '{}': only an http(s) URL without \
+                 credentials is used",
+                redact_url(realm)
+            )));
+        }
+        let same_host = endpoint.host_str() == registry.host_str();
+        if self.options.basic_auth.is_some() && endpoint.scheme() == "http" && !same_host {
+            return Err(refuse(format!(
+                "the registry sends the credentials to the token endpoint {} over plain http \
+                 on another host: refused; ask its operators for an https token endpoint",
+                redact_url(endpoint.as_str())
+            )));
+        }
+        {
+            let mut query = endpoint.query_pairs_mut();
+            if let Some(service) = service {
+                query.append_pair("service", service);
+            }
+            if let Some(scope) = scope {
+                query.append_pair("scope", scope);
+            }
+        }
+        let options = FetchOptions {
+            accept: Some("application/json".into()),
+            bearer_token: None,
+            ..self.options.clone()
+        };
+        let shown = redact_url(endpoint.as_str());
+        let answer = self
+            .fetcher
+            .fetch_response(endpoint.as_str(), &options, MAX_TOKEN_BYTES)
+            .map_err(|e| {
+                let message = format!("cannot get a token for {url}: {e}");
+                Error::list_because(ListRule::Fetch, message, e)
             })?;
+        if answer.status == 401 {
+            return Err(refuse(format!(
+                "the token endpoint {shown} refused the user name and password: check \
+                 --username and --password-file"
+            )));
+        }
+        let token = serde_json::from_slice::<TokenAnswer>(&answer.body)
+            .ok()
+            .and_then(|t| t.token.or(t.access_token))
+            .filter(|t| !t.is_empty() && !t.contains(['\r', '\n', '\0']))
+            .ok_or_else(|| {
+                refuse(format!(
+                    "the token endpoint {shown} answered without a usable token"
+                ))
+            })?;
+        tracing::debug!(endpoint = %shown, "got a registry token");
+        *self.token.borrow_mut() = Some(Secret::new(token));
+        Ok(())
+    }
+
+    /// One GET, through the token flow when the registry asks for it; a 401 left is
+    /// turned into the administrator's error (exit 10).
+    fn get(&self, url: &str, options: &FetchOptions, max: u64) -> Result<Response> {
+        let mut response = self.request(url, options, max)?;
+        let had_token = self.token.borrow().is_some();
+        if response.status == 401 && !had_token {
+            if let Some(Challenge::Bearer {
+                realm,
+                service,
+                scope,
+            }) = response
+                .header("www-authenticate")
+                .and_then(parse_challenge)
+            {
+                self.obtain_token(url, &realm, service.as_deref(), scope.as_deref())?;
+                response = self.request(url, options, max)?;
+                if response.status == 401 {
+                    return Err(Error::list(
+                        ListRule::Fetch,
+                        format!(
+                            "HTTP 401 Unauthorized for {url}: the registry refused the token \
+                             its token endpoint gave; check the credentials and ask the \
+                             registry's operators"
+                        ),
+                    ));
+                }
+            }
+        }
         if response.status == 401 {
             let advice = if options.basic_auth.is_some() {
                 "the registry refused the user name and password: check --username and \
@@ -153,4 +306,33 @@ fn same_origin(current: &str, next: &str) -> Result<String> {
         return Err(bad("is on another host: not followed"));
     }
     Ok(joined.to_string())
+}
+
+/// The transport options of a download of the registry subscription at `url` (settings
+/// `settings`, JSON): `options` with the registry's bearer token when it uses the token
+/// flow. A failure is logged and the options are returned as they are (the download then
+/// reports the registry's refusal).
+pub fn download_options(
+    fetcher: &dyn Fetcher,
+    options: FetchOptions,
+    url: &str,
+    settings: &str,
+) -> FetchOptions {
+    let (Ok(source), Ok(settings)) = (
+        super::reference::parse_source(url),
+        super::settings::RegistrySettings::from_json(settings),
+    ) else {
+        return options;
+    };
+    let super::reference::Source::Repository { repository, .. } = &source else {
+        return options;
+    };
+    let client = Client::new(fetcher, options.clone(), settings.base_url(&source));
+    match client.authorize(repository) {
+        Ok(authorized) => authorized,
+        Err(e) => {
+            tracing::warn!("{e}");
+            options
+        }
+    }
 }

@@ -321,3 +321,101 @@ fn registry_sources_refuse_what_cannot_be_verified_and_keep_nothing() {
     env.run(&["cache"]).failure(1, &["SHA-256 mismatch"]);
     assert_eq!(files(&env, "endorsed"), ["cache.index"]);
 }
+
+#[test]
+fn the_bearer_token_flow_gets_a_token_with_the_basic_credentials_and_refuses_bad_tokens() {
+    use crate::support::http::{Route, TestServer};
+    use crate::support::token::TokenSigner;
+
+    let tokens = TestServer::http();
+    let signer = TokenSigner::new();
+    let Some(registry) =
+        Registry::start_with_tokens(&tokens.url("/token"), &signer, &["egi/ubuntu"])
+    else {
+        return;
+    };
+    let layer: Vec<u8> = (0..40_000u32).flat_map(u32::to_le_bytes).collect();
+    let pushed = registry.push("egi/ubuntu", "22.04", &layer, &egi_annotations("22.04"));
+    let answer = |token: String| {
+        Route::ok(json!({ "token": token }).to_string()).require_basic_auth("site", "s3cret")
+    };
+    tokens.route("/token", answer(signer.token(&["egi/ubuntu"], &["pull"])));
+
+    let env = site();
+    let source = format!("oci://{}/egi/ubuntu", registry.host());
+    let password = env.path("password");
+    let add = |extra: &[&str]| {
+        let mut args = vec![
+            "subscribe",
+            "add",
+            source.as_str(),
+            "--tag",
+            "22.04",
+            "--plain-http",
+            "--new-images",
+            "subscribe",
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args)
+    };
+    // Without credentials the token endpoint refuses.
+    add(&[]).failure(
+        10,
+        &["token endpoint", "refused the user name and password"],
+    );
+    let with_credentials = [
+        "--username",
+        "site",
+        "--password-file",
+        password.to_str().unwrap(),
+    ];
+    add(&with_credentials).success();
+    let sync = env.run(&["sync"]);
+    sync.success();
+    let file = format!("{}%2Fegi%2Fubuntu:22.04", registry.host());
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{file}"))).unwrap(),
+        layer
+    );
+    let asked = tokens.requests_to("/token");
+    assert!(!asked.is_empty());
+    for request in &asked {
+        assert!(
+            request.target.contains("service=vmcatcher-test-registry"),
+            "{}",
+            request.target
+        );
+        assert!(
+            request
+                .target
+                .contains("scope=repository%3Aegi%2Fubuntu%3Apull"),
+            "{}",
+            request.target
+        );
+        assert!(!request.target.contains("s3cret") && !request.target.contains("site"));
+    }
+    assert!(asked.iter().any(|r| r
+        .header("authorization")
+        .is_some_and(|a| a.starts_with("Basic "))));
+    assert!(!sync.stderr.contains("s3cret"));
+
+    // A token the registry does not trust (another signer): refused, the images stay.
+    tokens.route(
+        "/token",
+        answer(TokenSigner::new().token(&["egi/ubuntu"], &["pull"])),
+    );
+    env.run(&["subscribe", "update"])
+        .failure(10, &["refused the token"]);
+    assert_eq!(
+        env.run(&["image", "list"]).stdout,
+        format!("{}/egi/ubuntu:22.04\t3\t{source}\n", registry.host())
+    );
+    // A token service answering nonsense.
+    tokens.route(
+        "/token",
+        Route::ok("{}").require_basic_auth("site", "s3cret"),
+    );
+    env.run(&["subscribe", "update"])
+        .failure(10, &["without a usable token"]);
+    let _ = pushed;
+}

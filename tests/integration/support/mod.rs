@@ -8,6 +8,7 @@ pub(crate) mod pki;
 pub(crate) mod registry;
 pub(crate) mod site;
 pub(crate) mod snapshot;
+pub(crate) mod token;
 pub(crate) mod tools;
 
 pub(crate) use env::{Run, TestEnv};

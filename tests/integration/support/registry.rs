@@ -34,7 +34,8 @@ pub(crate) type Response = (u16, Vec<(String, String)>, Vec<u8>);
 pub(crate) struct Registry {
     child: Child,
     port: u16,
-    credentials: Option<(String, String)>,
+    /// The `Authorization` header of the test's own requests (pushes).
+    authorization: Option<String>,
     dir: tempfile::TempDir,
 }
 
@@ -55,7 +56,6 @@ impl Registry {
             return None;
         }
         let dir = tempfile::tempdir().expect("registry dir");
-        let port = free_port();
         let mut auth = String::new();
         if let Some((user, password)) = credentials {
             let out = Command::new(HTPASSWD)
@@ -70,6 +70,39 @@ impl Registry {
                 file.display()
             );
         }
+        let authorization = credentials.map(|(user, password)| {
+            let token = openssl::base64::encode_block(format!("{user}:{password}").as_bytes());
+            format!("Basic {token}")
+        });
+        Some(Registry::serve(dir, &auth, authorization))
+    }
+
+    /// Starts a registry that takes bearer tokens from the token endpoint `realm`, signed
+    /// by `signer` (see `token`); the test pushes with a token of its own.
+    pub(crate) fn start_with_tokens(
+        realm: &str,
+        signer: &super::token::TokenSigner,
+        repositories: &[&str],
+    ) -> Option<Registry> {
+        if !available(PROGRAM, "docker-registry") {
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("registry dir");
+        let root = dir.path().join("token-root.pem");
+        signer.write_root(&root);
+        let auth = format!(
+            "auth:\n  token:\n    realm: {realm}\n    service: {}\n    issuer: {}\n    \
+             rootcertbundle: {}\n",
+            super::token::SERVICE,
+            super::token::ISSUER,
+            root.display()
+        );
+        let push = signer.token(repositories, &["pull", "push"]);
+        Some(Registry::serve(dir, &auth, Some(format!("Bearer {push}"))))
+    }
+
+    fn serve(dir: tempfile::TempDir, auth: &str, authorization: Option<String>) -> Registry {
+        let port = free_port();
         let config = dir.path().join("config.yml");
         std::fs::write(
             &config,
@@ -97,11 +130,11 @@ impl Registry {
         let registry = Registry {
             child,
             port,
-            credentials: credentials.map(|(u, p)| (u.to_string(), p.to_string())),
+            authorization,
             dir,
         };
         registry.wait_ready();
-        Some(registry)
+        registry
     }
 
     /// `127.0.0.1:<port>`, the host part of `oci://` references.
@@ -237,9 +270,8 @@ impl Registry {
             self.host(),
             body.len()
         );
-        if let Some((user, password)) = &self.credentials {
-            let token = openssl::base64::encode_block(format!("{user}:{password}").as_bytes());
-            head.push_str(&format!("Authorization: Basic {token}\r\n"));
+        if let Some(authorization) = &self.authorization {
+            head.push_str(&format!("Authorization: {authorization}\r\n"));
         }
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
