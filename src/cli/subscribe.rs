@@ -69,6 +69,10 @@ pub enum SubscribeCommand {
         /// Forget the stored user name and password
         #[arg(long, conflicts_with_all = ["username", "password_file"])]
         clear_credentials: bool,
+
+        /// oci:// only: whether a tag may move back to a digest it had before
+        #[arg(long, value_name = "BOOL")]
+        allow_rollback: Option<bool>,
     },
 
     /// Pre-approve image identifiers for a subscription (also ones not yet listed)
@@ -140,6 +144,14 @@ pub struct RegistryArgs {
     /// oci:// only: the media type of the disk layer [default: application/x-qemu-disk]
     #[arg(long, value_name = "TYPE")]
     pub layer_media_type: Option<String>,
+
+    /// oci:// only: import only artifacts with this annotation (repeatable; e.g. eu.egi.cloud.tag)
+    #[arg(long = "require-annotation", value_name = "KEY")]
+    pub require_annotations: Vec<String>,
+
+    /// oci:// only: let a tag move back to a digest it had before (refused by default as a possible rollback)
+    #[arg(long)]
+    pub allow_rollback: bool,
 }
 
 impl RegistryArgs {
@@ -149,6 +161,8 @@ impl RegistryArgs {
             || self.tag_pattern.is_some()
             || self.plain_http
             || self.layer_media_type.is_some()
+            || !self.require_annotations.is_empty()
+            || self.allow_rollback
     }
 }
 

@@ -44,7 +44,25 @@ pub(super) fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
             settings,
             url,
             clear_credentials,
+            allow_rollback: Some(allow),
+        } if settings.new_images.is_none()
+            && settings.tls_anchors.is_none()
+            && settings.username.is_none()
+            && url.is_none()
+            && !clear_credentials =>
+        {
+            set_rollback(ctx, &subscription, allow)
+        }
+        SubscribeCommand::Set {
+            subscription,
+            settings,
+            url,
+            clear_credentials,
+            allow_rollback: None,
         } => set(ctx, &subscription, &settings, url, clear_credentials),
+        SubscribeCommand::Set { .. } => Err(Error::Usage(
+            "give --allow-rollback alone: 'subscribe set SUB --allow-rollback true|false'".into(),
+        )),
         SubscribeCommand::Accept {
             subscription,
             images,
@@ -97,6 +115,8 @@ fn add_registry(
                 tag_pattern: registry.tag_pattern,
                 plain_http: registry.plain_http,
                 layer_media_type: registry.layer_media_type,
+                require_annotations: registry.require_annotations,
+                allow_rollback: registry.allow_rollback,
             },
             new_images: settings
                 .new_images
@@ -292,6 +312,27 @@ fn set(
         tracing::warn!("{}", plain_http_credentials(&redact_url(url)));
     }
     tracing::info!("updated the settings of '{}'", s.identifier);
+    Ok(())
+}
+
+/// `subscribe set SUB --allow-rollback BOOL` of a registry subscription.
+fn set_rollback(ctx: &Context, reference: &str, allow: bool) -> Result<()> {
+    let mut db = ctx.open_db()?;
+    let s = db.find_subscription(reference)?;
+    let Some(stored) = &s.registry else {
+        return Err(Error::Usage(format!(
+            "'{}' is an image list: --allow-rollback is for registry sources (oci://)",
+            s.identifier
+        )));
+    };
+    let mut settings = RegistrySettings::from_json(stored).map_err(Error::Failed)?;
+    settings.allow_rollback = allow;
+    db.set_registry_settings(s.id, &settings.to_json())?;
+    tracing::info!(
+        "'{}': a tag moving back to an earlier digest is {} from now on",
+        s.identifier,
+        if allow { "accepted" } else { "refused" }
+    );
     Ok(())
 }
 

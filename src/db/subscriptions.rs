@@ -431,6 +431,13 @@ impl Db {
 }
 
 /// Inserts a subscription row; a clash on identifier or URL is a clear error.
+impl Db {
+    /// Replaces the settings of a registry subscription (JSON).
+    pub fn set_registry_settings(&mut self, id: i64, settings: &str) -> Result<()> {
+        self.write(|tx| set_registry(tx, id, settings))
+    }
+}
+
 /// Stores the settings of a subscription to an OCI registry (JSON).
 pub(crate) fn set_registry(tx: &Transaction<'_>, id: i64, settings: &str) -> Result<()> {
     tx.execute(

@@ -67,6 +67,27 @@ pub fn resolve(
             )
         };
         let manifest = Manifest::parse_pinned(&bytes, &digest).map_err(invalid)?;
+        let missing = settings.require_annotations.iter().find(|key| {
+            !manifest.annotations.contains_key(*key)
+                && !manifest
+                    .layers
+                    .iter()
+                    .any(|l| l.annotations.contains_key(*key))
+        });
+        if let Some(key) = missing {
+            let why = format!(
+                "{host}/{repository}:{tag} ({digest}) has no annotation {key}, which \
+                 --require-annotation asks for"
+            );
+            if explicit {
+                return Err(Error::list(
+                    ListRule::InvalidList,
+                    format!("{why}: refused"),
+                ));
+            }
+            tracing::warn!("{why}: skipped");
+            continue;
+        }
         let disk = match manifest.disk(settings.layer_media_type.as_deref()) {
             Ok(disk) => disk,
             Err(e @ ManifestError::NoDisk(_)) if !explicit => {

@@ -23,6 +23,12 @@ pub struct RegistrySettings {
     /// The media type of the disk layer (default `application/x-qemu-disk`).
     #[serde(default)]
     pub layer_media_type: Option<String>,
+    /// Annotations an artifact must have (in its manifest or disk layer) to be imported.
+    #[serde(default)]
+    pub require_annotations: Vec<String>,
+    /// Whether a tag may move back to a digest it had before and that was replaced.
+    #[serde(default)]
+    pub allow_rollback: bool,
 }
 
 impl RegistrySettings {
@@ -37,6 +43,15 @@ impl RegistrySettings {
             regex::Regex::new(pattern).map_err(|e| {
                 format!("--tag-pattern '{pattern}' is not a regular expression: {e}")
             })?;
+        }
+        if let Some(key) = self
+            .require_annotations
+            .iter()
+            .find(|k| k.trim().is_empty() || k.contains(char::is_whitespace))
+        {
+            return Err(format!(
+                "--require-annotation '{key}' is not an annotation name (e.g. eu.egi.cloud.tag)"
+            ));
         }
         if self.tags.is_empty() && self.tag_pattern.is_none() {
             return Err(

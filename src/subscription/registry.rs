@@ -12,7 +12,7 @@ use super::{Added, Update, Updated};
 use crate::db::journal::insert_event;
 use crate::db::{self, Db, NewImage, NewImages, NewSubscription, Subscription};
 use crate::digest::hex;
-use crate::error::{Error, Result};
+use crate::error::{Error, ListRule, Result};
 use crate::events::{Dispatcher, EventType};
 use crate::fetch::{FetchOptions, TlsAnchors};
 use crate::oci::client::Client;
@@ -95,6 +95,7 @@ fn check_and_import(
         .map_err(|e| Error::Failed(format!("subscription '{}': {e}", subscription.identifier)))?;
     let options = services.subscription_options(subscription);
     let resolved = fetch(services, &source, &settings, options)?;
+    refuse_rollback(db, subscription, &settings, &resolved)?;
     if let Some(stored) = db.current_list(subscription)? {
         if stored.raw_sha512 == resolved.raw_sha512 {
             return Ok(Updated::Unchanged {
@@ -115,6 +116,58 @@ fn check_and_import(
         version: resolved.list.version.clone(),
         new_images,
     })
+}
+
+/// A tag that moves back to a digest it had before, and that was replaced since, is a
+/// possible rollback (an attacker or a mistake serving an old, perhaps vulnerable,
+/// image): refused with exit 17, as a list whose version goes down, unless the
+/// subscription allows it (`--allow-rollback`), and reported either way.
+fn refuse_rollback(
+    db: &Db,
+    subscription: &Subscription,
+    settings: &RegistrySettings,
+    resolved: &Resolved,
+) -> Result<()> {
+    let digest_of = |metadata: &serde_json::Value| {
+        metadata
+            .get("oci:manifest_digest")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    for image in &resolved.list.images {
+        let Some(new) = digest_of(&serde_json::Value::Object(image.raw.clone())) else {
+            continue;
+        };
+        let history: Vec<String> = db
+            .image_history(subscription.id, &image.identifier)?
+            .iter()
+            .filter_map(|(_, m)| digest_of(m))
+            .collect();
+        let Some(last) = history.last() else {
+            continue;
+        };
+        if *last == new || !history.contains(&new) {
+            continue;
+        }
+        let what = format!(
+            "possible rollback: {} moved back from {last} to {new}, a digest it had before \
+             and that was replaced",
+            image.identifier
+        );
+        if settings.allow_rollback {
+            tracing::warn!("{what}: accepted (--allow-rollback)");
+            continue;
+        }
+        return Err(Error::list(
+            ListRule::VersionLower,
+            format!(
+                "{what}: refused, the images stay as they are; if the registry's operators \
+                 meant it, run 'vmcatcher subscribe set {} --allow-rollback true'",
+                subscription.identifier
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A resolution ready to be stored as the subscription's list.

@@ -419,3 +419,73 @@ fn the_bearer_token_flow_gets_a_token_with_the_basic_credentials_and_refuses_bad
         .failure(10, &["without a usable token"]);
     let _ = pushed;
 }
+
+#[test]
+fn required_annotations_skip_or_refuse_and_a_tag_moving_back_is_a_refused_rollback() {
+    let Some(registry) = Registry::start(None) else {
+        return;
+    };
+    let env = site();
+    let v1 = vec![1u8; 30_000];
+    let v2 = vec![2u8; 30_000];
+    registry.push("egi/rocky", "9", &v1, &egi_annotations("9.1"));
+    registry.push(
+        "egi/rocky",
+        "8",
+        &v1,
+        &json!({"org.openstack.glance.disk_format": "raw"}),
+    );
+    let source = format!("oci://{}/egi/rocky", registry.host());
+    let add = |extra: &[&str]| {
+        let mut args = vec!["subscribe", "add", source.as_str(), "--plain-http"];
+        args.extend_from_slice(extra);
+        env.run(&args)
+    };
+    add(&["--tag", "8", "--require-annotation", "eu.egi.cloud.tag"])
+        .failure(38, &[":8", "eu.egi.cloud.tag", "refused"]);
+    let added = add(&[
+        "--tag-pattern",
+        "^[0-9]+$",
+        "--require-annotation",
+        "eu.egi.cloud.tag",
+        "--new-images",
+        "subscribe",
+    ]);
+    added.success();
+    assert!(
+        added.stderr.contains(":8") && added.stderr.contains("skipped"),
+        "{}",
+        added.stderr
+    );
+    let image = format!("{}/egi/rocky:9", registry.host());
+    assert_eq!(
+        env.run(&["image", "list"]).stdout,
+        format!("{image}\t3\t{source}\n")
+    );
+    env.run(&["sync"]).success();
+
+    // 9 moves to v2 (a new version), then back to v1: a possible rollback, refused.
+    registry.push("egi/rocky", "9", &v2, &egi_annotations("9.2"));
+    env.run(&["sync"]).success();
+    let file = format!("{}%2Fegi%2Frocky:9", registry.host());
+    let cached = env.path(&format!("cache/endorsed/{file}"));
+    assert_eq!(std::fs::read(&cached).unwrap(), v2);
+    registry.push("egi/rocky", "9", &v1, &egi_annotations("9.1"));
+    env.run(&["sync"])
+        .failure(17, &["possible rollback", &image, "--allow-rollback"]);
+    assert_eq!(
+        std::fs::read(&cached).unwrap(),
+        v2,
+        "the rollback reached the cache"
+    );
+    env.run(&["subscribe", "set", &source, "--allow-rollback", "true"])
+        .success();
+    let accepted = env.run(&["sync"]);
+    accepted.success();
+    assert!(
+        accepted.stderr.contains("possible rollback"),
+        "{}",
+        accepted.stderr
+    );
+    assert_eq!(std::fs::read(&cached).unwrap(), v1);
+}
