@@ -236,6 +236,7 @@ fn image_options(run: &Workers<'_>, w: &Wanted) -> FetchOptions {
                 options,
                 &s.url,
                 settings,
+                &w.uri,
             ),
             None => options,
         }

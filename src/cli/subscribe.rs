@@ -12,7 +12,7 @@ pub enum SubscribeCommand {
         after_help = "Examples:\n  vmcatcher subscribe add https://example.org/image.list --auto-endorse\n  vmcatcher subscribe add https://vo.example.org/list --new-images subscribe \\\n      --username site --password-file /etc/vmcatcher/vo.password\n  vmcatcher subscribe add oci://registry.egi.eu/egi_vm_images/ubuntu --tag-pattern '^[^-]*$'\n\nRegistry sources are described in docs/oci.md."
     )]
     Add {
-        /// URL of the signed list (https, http or file), or oci://HOST/PROJECT/REPOSITORY
+        /// URL of the signed list (https, http or file), oci://HOST/PROJECT/REPOSITORY or harbor://HOST/PROJECT
         url: String,
 
         /// Create and link the signer as an endorser when it is not known yet
@@ -70,7 +70,7 @@ pub enum SubscribeCommand {
         #[arg(long, conflicts_with_all = ["username", "password_file"])]
         clear_credentials: bool,
 
-        /// oci:// only: whether a tag may move back to a digest it had before
+        /// oci:// and harbor:// only: whether a tag may move back to a digest it had before
         #[arg(long, value_name = "BOOL")]
         allow_rollback: Option<bool>,
     },
@@ -129,27 +129,27 @@ pub struct SubscriptionSettings {
 /// What an `oci://` subscription follows and how it reaches the registry.
 #[derive(Debug, Args)]
 pub struct RegistryArgs {
-    /// oci:// only: follow this tag (repeatable)
+    /// oci:// and harbor:// only: follow this tag (repeatable)
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
 
-    /// oci:// only: follow the repository's tags that match this regular expression (EGI: '^[^-]*$')
+    /// oci:// and harbor:// only: follow the repository's tags that match this regular expression (EGI: '^[^-]*$')
     #[arg(long, value_name = "REGEX")]
     pub tag_pattern: Option<String>,
 
-    /// oci:// only: reach the registry over plain http instead of https
+    /// oci:// and harbor:// only: reach the registry over plain http instead of https
     #[arg(long)]
     pub plain_http: bool,
 
-    /// oci:// only: the media type of the disk layer [default: application/x-qemu-disk]
+    /// oci:// and harbor:// only: the media type of the disk layer [default: application/x-qemu-disk]
     #[arg(long, value_name = "TYPE")]
     pub layer_media_type: Option<String>,
 
-    /// oci:// only: import only artifacts with this annotation (repeatable; e.g. eu.egi.cloud.tag)
+    /// oci:// and harbor:// only: import only artifacts with this annotation (repeatable; e.g. eu.egi.cloud.tag)
     #[arg(long = "require-annotation", value_name = "KEY")]
     pub require_annotations: Vec<String>,
 
-    /// oci:// only: let a tag move back to a digest it had before (refused by default as a possible rollback)
+    /// oci:// and harbor:// only: let a tag move back to a digest it had before (refused by default as a possible rollback)
     #[arg(long)]
     pub allow_rollback: bool,
 }

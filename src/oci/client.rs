@@ -93,27 +93,45 @@ impl<'a> Client<'a> {
 
     /// Every tag of `repository`, following `Link: <…>; rel="next"` pages.
     pub fn tags(&self, repository: &str) -> Result<Vec<String>> {
-        let mut url = format!("{}/v2/{repository}/tags/list", self.base);
-        let mut tags = Vec::new();
+        let url = format!("{}/v2/{repository}/tags/list", self.base);
+        let pages: Vec<TagList> = self.pages(&url, &format!("the tag list of {repository}"))?;
+        Ok(pages
+            .into_iter()
+            .flat_map(|p| p.tags.unwrap_or_default())
+            .collect())
+    }
+
+    /// Every page of the JSON answer at `path` (on the registry's host), following
+    /// `Link: <…>; rel="next"` on the same origin; `what` names it in messages.
+    pub fn pages<T: serde::de::DeserializeOwned>(&self, path: &str, what: &str) -> Result<Vec<T>> {
+        let mut url = if path.starts_with('/') {
+            format!("{}{path}", self.base)
+        } else {
+            path.to_string()
+        };
+        let mut pages = Vec::new();
         for _ in 0..MAX_PAGES {
             let response = self.get(&url, &self.options, MAX_TAGS_BYTES)?;
-            let page: TagList = serde_json::from_slice(&response.body).map_err(|e| {
+            let page: T = serde_json::from_slice(&response.body).map_err(|e| {
                 Error::list(
                     ListRule::InvalidList,
-                    format!("the tag list of {repository} at {url} is not a tag list: {e}"),
+                    format!(
+                        "{what} at {} is not what was asked for: {e}",
+                        redact_url(&url)
+                    ),
                 )
             })?;
-            tags.extend(page.tags.unwrap_or_default());
+            pages.push(page);
             match response.header("link").and_then(next_link) {
                 Some(next) => url = same_origin(&url, &next)?,
-                None => return Ok(tags),
+                None => return Ok(pages),
             }
         }
         Err(Error::list(
             ListRule::Fetch,
             format!(
-                "the tag list of {repository} has more than {MAX_PAGES} pages: the registry \
-                 loops; tell its operators"
+                "{what} has more than {MAX_PAGES} pages: the registry loops; tell its \
+                 operators"
             ),
         ))
     }
@@ -317,6 +335,7 @@ pub fn download_options(
     options: FetchOptions,
     url: &str,
     settings: &str,
+    blob_url: &str,
 ) -> FetchOptions {
     let (Ok(source), Ok(settings)) = (
         super::reference::parse_source(url),
@@ -324,11 +343,17 @@ pub fn download_options(
     ) else {
         return options;
     };
-    let super::reference::Source::Repository { repository, .. } = &source else {
+    let base = settings.base_url(&source);
+    // `<base>/v2/<repository>/blobs/sha256:…`, as `Client::blob_url` makes it.
+    let Some(repository) = blob_url
+        .strip_prefix(&format!("{base}/v2/"))
+        .and_then(|rest| rest.split_once("/blobs/"))
+        .map(|(repository, _)| repository.to_string())
+    else {
         return options;
     };
-    let client = Client::new(fetcher, options.clone(), settings.base_url(&source));
-    match client.authorize(repository) {
+    let client = Client::new(fetcher, options.clone(), base);
+    match client.authorize(&repository) {
         Ok(authorized) => authorized,
         Err(e) => {
             tracing::warn!("{e}");

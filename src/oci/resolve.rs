@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use super::annotations::image_fields;
 use super::client::Client;
+use super::harbor;
 use super::manifest::{Digest, Manifest, ManifestError};
 use super::reference::Source;
 use super::settings::RegistrySettings;
@@ -27,18 +28,23 @@ pub struct Artifact {
     pub fields: Map<String, Value>,
 }
 
-/// Resolves every followed tag of the repository `source` names.
+/// One tag to resolve: where, which, and by what reference its manifest is fetched.
+struct Candidate {
+    repository: String,
+    tag: String,
+    /// The tag itself (`oci://`), or the digest Harbor listed for it (`harbor://`).
+    reference: String,
+    /// Named with `--tag` on an `oci://` source: a problem with it is an error, not a
+    /// skipped artifact.
+    explicit: bool,
+}
+
+/// Resolves every followed tag of the repository (or Harbor project) `source` names.
 pub fn resolve(
     client: &Client<'_>,
     source: &Source,
     settings: &RegistrySettings,
 ) -> Result<Vec<Artifact>> {
-    let Source::Repository { host, repository } = source else {
-        return Err(Error::Failed(format!(
-            "{source}: Harbor projects are not supported yet; subscribe to each repository \
-             as oci://HOST/PROJECT/REPOSITORY"
-        )));
-    };
     let pattern = match &settings.tag_pattern {
         Some(p) => Some(regex::Regex::new(p).map_err(|e| {
             Error::Failed(format!(
@@ -48,18 +54,56 @@ pub fn resolve(
         })?),
         None => None,
     };
-    let mut tags: Vec<(String, bool)> = settings.tags.iter().map(|t| (t.clone(), true)).collect();
-    if pattern.is_some() {
-        for tag in client.tags(repository)? {
-            if settings.follows(&tag, pattern.as_ref()) && !tags.iter().any(|(t, _)| *t == tag) {
-                tags.push((tag, false));
+    let host = source.host();
+    let mut candidates = Vec::new();
+    match source {
+        Source::Repository { repository, .. } => {
+            let mut tags: Vec<(String, bool)> =
+                settings.tags.iter().map(|t| (t.clone(), true)).collect();
+            if pattern.is_some() {
+                for tag in client.tags(repository)? {
+                    if settings.follows(&tag, pattern.as_ref())
+                        && !tags.iter().any(|(t, _)| *t == tag)
+                    {
+                        tags.push((tag, false));
+                    }
+                }
+            }
+            tags.sort();
+            for (tag, explicit) in tags {
+                candidates.push(Candidate {
+                    repository: repository.clone(),
+                    reference: tag.clone(),
+                    tag,
+                    explicit,
+                });
+            }
+        }
+        Source::HarborProject { project, .. } => {
+            for repository in harbor::repositories(client, project)? {
+                for (tag, digest) in harbor::tagged_artifacts(client, project, &repository)? {
+                    if settings.follows(&tag, pattern.as_ref()) {
+                        candidates.push(Candidate {
+                            repository: repository.clone(),
+                            reference: digest.to_string(),
+                            tag,
+                            explicit: false,
+                        });
+                    }
+                }
             }
         }
     }
-    tags.sort();
     let mut artifacts = Vec::new();
-    for (tag, explicit) in tags {
-        let (digest, bytes) = client.manifest(repository, &tag)?;
+    for Candidate {
+        repository,
+        tag,
+        reference,
+        explicit,
+    } in candidates
+    {
+        let repository = repository.as_str();
+        let (digest, bytes) = client.manifest(repository, &reference)?;
         let invalid = |e: ManifestError| {
             Error::list(
                 ListRule::InvalidList,

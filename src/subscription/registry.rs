@@ -15,6 +15,7 @@ use crate::digest::hex;
 use crate::error::{Error, ListRule, Result};
 use crate::events::{Dispatcher, EventType};
 use crate::fetch::{FetchOptions, TlsAnchors};
+use crate::oci::annotations::EGI_TAG;
 use crate::oci::client::Client;
 use crate::oci::reference::{parse_source, Source};
 use crate::oci::resolve::{image_list, message, resolve};
@@ -40,9 +41,16 @@ pub fn add_registry(
 ) -> Result<Added> {
     let source = parse_source(request.url).map_err(Error::Usage)?;
     request.settings.check().map_err(Error::Usage)?;
+    let mut settings = request.settings.clone();
+    // EGI's rule for its Harbor projects: an artifact without its tag annotation is not
+    // an image release.
+    if matches!(source, Source::HarborProject { .. }) && settings.require_annotations.is_empty() {
+        settings.require_annotations.push(EGI_TAG.to_string());
+    }
+    let settings = &settings;
     let identifier = source.to_string();
     let options = services.fetch_options(request.tls_anchors, request.username, request.password);
-    let resolved = fetch(services, &source, &request.settings, options)?;
+    let resolved = fetch(services, &source, settings, options)?;
     let count = resolved.list.images.len();
     db.write(|tx| {
         let id = db::insert_subscription(
@@ -58,7 +66,7 @@ pub fn add_registry(
             },
             &db::now_text(),
         )?;
-        db::set_registry(tx, id, &request.settings.to_json())?;
+        db::set_registry(tx, id, &settings.to_json())?;
         let subscription = db::subscription_in(tx, id)?;
         db::import_list(tx, &subscription, &resolved.to_store(), true)?;
         Ok(())

@@ -489,3 +489,107 @@ fn required_annotations_skip_or_refuse_and_a_tag_moving_back_is_a_refused_rollba
     );
     assert_eq!(std::fs::read(&cached).unwrap(), v1);
 }
+
+#[test]
+fn a_harbor_project_is_listed_through_its_api_with_paging_and_pulled_by_digest() {
+    use crate::support::harbor::HarborDouble;
+
+    let Some(registry) = Registry::start(Some(("site", "s3cret"))) else {
+        return;
+    };
+    let ubuntu = vec![3u8; 20_000];
+    let alma = vec![4u8; 25_000];
+    let u = registry.push("egi/ubuntu", "22.04", &ubuntu, &egi_annotations("22.04"));
+    let a9 = registry.push("egi/alma", "9", &alma, &egi_annotations("9.4"));
+    let a8 = registry.push(
+        "egi/alma",
+        "8",
+        &alma,
+        &json!({"org.openstack.glance.disk_format": "qcow2"}),
+    );
+    let harbor = HarborDouble::start(registry.port());
+    let api = "/api/v2.0/projects/egi/repositories";
+    harbor.page(
+        &format!("{api}?page_size=100"),
+        &json!([{"name": "egi/alma"}]),
+        Some(&format!("{api}?page=2&page_size=100")),
+    );
+    harbor.page(
+        &format!("{api}?page=2&page_size=100"),
+        &json!([{"name": "egi/ubuntu"}]),
+        None,
+    );
+    let artifact = |digest: &str, tags: &[&str]| {
+        json!({
+            "digest": digest,
+            "tags": tags.iter().map(|t| json!({"name": t})).collect::<Vec<_>>(),
+            "extra_attrs": {"annotations": {"eu.egi.cloud.tag": "ignored: the manifest decides"}},
+        })
+    };
+    harbor.page(
+        &format!("{api}/alma/artifacts?with_tag=true&page_size=100"),
+        &json!([
+            artifact(&a9.manifest_digest, &["9"]),
+            artifact(&a8.manifest_digest, &["8"])
+        ]),
+        None,
+    );
+    harbor.page(
+        &format!("{api}/ubuntu/artifacts?with_tag=true&page_size=100"),
+        &json!([artifact(&u.manifest_digest, &["22.04", "22.04-2025.05.01"])]),
+        None,
+    );
+
+    let env = site();
+    let source = format!("harbor://{}/egi", harbor.host());
+    let password = env.path("password");
+    let add = env.run(&[
+        "subscribe",
+        "add",
+        &source,
+        "--tag-pattern",
+        "^[^-]*$",
+        "--plain-http",
+        "--username",
+        "site",
+        "--password-file",
+        password.to_str().unwrap(),
+        "--new-images",
+        "subscribe",
+    ]);
+    add.success();
+    // EGI's rule, the default for Harbor: no eu.egi.cloud.tag, no image.
+    assert!(
+        add.stderr.contains("egi/alma:8") && add.stderr.contains("eu.egi.cloud.tag"),
+        "{}",
+        add.stderr
+    );
+    let h = harbor.host();
+    assert_eq!(
+        env.run(&["image", "list"]).stdout,
+        format!("{h}/egi/alma:9\t3\t{source}\n{h}/egi/ubuntu:22.04\t3\t{source}\n")
+    );
+    env.run(&["sync"]).success();
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{h}%2Fegi%2Falma:9"))).unwrap(),
+        alma
+    );
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{h}%2Fegi%2Fubuntu:22.04"))).unwrap(),
+        ubuntu
+    );
+    let requests = harbor.requests();
+    assert!(
+        requests.iter().any(|(t, _)| t.contains("page=2")),
+        "{requests:?}"
+    );
+    for (target, scheme) in &requests {
+        assert_eq!(scheme.as_deref(), Some("Basic"), "{target}");
+        if target.contains("/manifests/") {
+            assert!(
+                target.contains("/manifests/sha256:"),
+                "pulled by tag: {target}"
+            );
+        }
+    }
+}

@@ -1,5 +1,6 @@
 #![allow(dead_code)]
 pub(crate) mod env;
+pub(crate) mod harbor;
 pub(crate) mod http;
 pub(crate) mod legacy;
 pub(crate) mod lists;

@@ -137,6 +137,10 @@ impl Registry {
         registry
     }
 
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
     /// `127.0.0.1:<port>`, the host part of `oci://` references.
     pub(crate) fn host(&self) -> String {
         format!("127.0.0.1:{}", self.port)
