@@ -149,6 +149,10 @@ pub struct RegistryArgs {
     #[arg(long = "require-annotation", value_name = "KEY")]
     pub require_annotations: Vec<String>,
 
+    /// oci:// and harbor:// only: every artifact must be signed by this cosign public key (PEM file)
+    #[arg(long, value_name = "PEM", add = clap_complete::ArgValueCompleter::new(clap_complete::PathCompleter::file()))]
+    pub cosign_key: Option<PathBuf>,
+
     /// oci:// and harbor:// only: let a tag move back to a digest it had before (refused by default as a possible rollback)
     #[arg(long)]
     pub allow_rollback: bool,
@@ -163,6 +167,7 @@ impl RegistryArgs {
             || self.layer_media_type.is_some()
             || !self.require_annotations.is_empty()
             || self.allow_rollback
+            || self.cosign_key.is_some()
     }
 }
 

@@ -101,10 +101,21 @@ fn add_registry(
              endorser (see docs/oci.md)"
         )));
     }
+    let cosign_key = match &registry.cosign_key {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| Error::Usage(format!("--cosign-key {}: {e}", path.display())))?;
+            let shown = format!("--cosign-key {}", path.display());
+            crate::oci::cosign::parse_key(&pem, &shown).map_err(Error::Usage)?;
+            Some(String::from_utf8_lossy(&pem).into_owned())
+        }
+        None => None,
+    };
     let password = settings.password()?;
     let mut db = ctx.create_db()?;
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
+    let signed = cosign_key.is_some();
     let added = subscription::add_registry(
         &mut db,
         &services,
@@ -117,6 +128,7 @@ fn add_registry(
                 layer_media_type: registry.layer_media_type,
                 require_annotations: registry.require_annotations,
                 allow_rollback: registry.allow_rollback,
+                cosign_key,
             },
             new_images: settings
                 .new_images
@@ -128,11 +140,20 @@ fn add_registry(
             password: password.as_deref(),
         },
     )?;
-    tracing::info!(
-        "subscribed to '{}' ({} images; unsigned: no signature policy)",
-        added.identifier,
-        added.images
-    );
+    if signed {
+        tracing::info!(
+            "subscribed to '{}' ({} images, each signed by the cosign key)",
+            added.identifier,
+            added.images
+        );
+    } else {
+        tracing::warn!(
+            "subscribed to '{}' ({} images): the source is unsigned (no --cosign-key): \
+             vmcatcher checks that each image is what the registry names, not who made it",
+            added.identifier,
+            added.images
+        );
+    }
     Ok(())
 }
 

@@ -136,6 +136,20 @@ impl<'a> Client<'a> {
         ))
     }
 
+    /// The blob `digest` of `repository` (a small one: a signature payload), checked
+    /// against its digest.
+    pub fn blob(&self, repository: &str, digest: &Digest, max: u64) -> Result<Vec<u8>> {
+        let url = self.blob_url(repository, digest);
+        let response = self.get(&url, &self.options, max)?;
+        if Digest::of(&response.body) != *digest {
+            return Err(Error::list(
+                ListRule::Signature,
+                format!("{url}: the bytes received are not that digest's: refused"),
+            ));
+        }
+        Ok(response.body)
+    }
+
     /// The manifest `reference` (a tag or a digest) of `repository`: its digest and
     /// bytes. The digest is the SHA-256 of the bytes received; a `Docker-Content-Digest`
     /// naming another one is refused (exit 11), and so is a manifest fetched by digest

@@ -6,6 +6,7 @@
 pub mod annotations;
 pub mod challenge;
 pub mod client;
+pub mod cosign;
 pub mod harbor;
 pub mod manifest;
 pub mod reference;

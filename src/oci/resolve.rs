@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use super::annotations::image_fields;
 use super::client::Client;
+use super::cosign;
 use super::harbor;
 use super::manifest::{Digest, Manifest, ManifestError};
 use super::reference::Source;
@@ -55,6 +56,13 @@ pub fn resolve(
         None => None,
     };
     let host = source.host();
+    let key = match &settings.cosign_key {
+        Some(pem) => Some(
+            cosign::parse_key(pem.as_bytes(), "the stored cosign key")
+                .map_err(|e| Error::Failed(format!("{source}: {e}")))?,
+        ),
+        None => None,
+    };
     let mut candidates = Vec::new();
     match source {
         Source::Repository { repository, .. } => {
@@ -142,6 +150,17 @@ pub fn resolve(
             }
             Err(e) => return Err(invalid(e)),
         };
+        // Only disk artifacts need a signature (an SBOM of the same pattern is skipped
+        // above); the policy is checked before anything of the artifact is imported.
+        if let Some(key) = &key {
+            cosign::verify(
+                client,
+                repository,
+                &format!("{host}/{repository}:{tag}"),
+                &digest,
+                key,
+            )?;
+        }
         let mut fields = image_fields(host, repository, &tag, &digest, &manifest, disk);
         fields.insert(
             "hv:uri".into(),

@@ -29,6 +29,10 @@ pub struct RegistrySettings {
     /// Whether a tag may move back to a digest it had before and that was replaced.
     #[serde(default)]
     pub allow_rollback: bool,
+    /// The signature policy: the cosign public key (PEM) every artifact must be signed
+    /// by; `None`: unsigned (said so by `subscribe show` and `status`).
+    #[serde(default)]
+    pub cosign_key: Option<String>,
 }
 
 impl RegistrySettings {
@@ -61,6 +65,15 @@ impl RegistrySettings {
             );
         }
         Ok(())
+    }
+
+    /// What `subscribe show` and `status` say of the source's signatures.
+    pub fn signature_policy(&self) -> &'static str {
+        if self.cosign_key.is_some() {
+            "cosign key (every artifact must be signed by it)"
+        } else {
+            "none: the source is unsigned (see --cosign-key)"
+        }
     }
 
     /// The stored form.

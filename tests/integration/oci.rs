@@ -593,3 +593,143 @@ fn a_harbor_project_is_listed_through_its_api_with_paging_and_pulled_by_digest()
         }
     }
 }
+
+/// Signs `signed` (the digest in the payload) as cosign does and stores the signature
+/// under the `.sig` tag of `target`.
+fn cosign_sign(
+    registry: &Registry,
+    repo: &str,
+    target: &str,
+    signed: &str,
+    key: &openssl::pkey::PKey<openssl::pkey::Private>,
+) {
+    let payload = json!({
+        "critical": {
+            "identity": {"docker-reference": format!("{}/{repo}", registry.host())},
+            "image": {"docker-manifest-digest": signed},
+            "type": "cosign container image signature",
+        },
+        "optional": null,
+    })
+    .to_string();
+    let payload_digest = registry.push_blob(repo, payload.as_bytes());
+    let config = registry.push_blob(repo, b"{}");
+    let mut signer =
+        openssl::sign::Signer::new(openssl::hash::MessageDigest::sha256(), key).unwrap();
+    signer.update(payload.as_bytes()).unwrap();
+    let signature = openssl::base64::encode_block(&signer.sign_to_vec().unwrap());
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": 2},
+        "layers": [{
+            "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+            "digest": payload_digest,
+            "size": payload.len(),
+            "annotations": {"dev.cosignproject.cosign/signature": signature},
+        }],
+    });
+    let tag = format!("sha256-{}.sig", target.trim_start_matches("sha256:"));
+    registry.push_manifest(repo, &tag, &serde_json::to_vec(&manifest).unwrap());
+}
+
+fn ec_key() -> openssl::pkey::PKey<openssl::pkey::Private> {
+    let group = openssl::ec::EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+    openssl::pkey::PKey::from_ec_key(openssl::ec::EcKey::generate(&group).unwrap()).unwrap()
+}
+
+#[test]
+fn a_cosign_policy_refuses_unsigned_and_wrongly_signed_artifacts_and_unsigned_sources_say_so() {
+    let Some(registry) = Registry::start(None) else {
+        return;
+    };
+    let env = site();
+    let key = ec_key();
+    env.write("cosign.pub", key.public_key_to_pem().unwrap());
+    env.write("not-a-key.pem", "hello");
+    let repo = "egi/signed";
+    let layer = vec![9u8; 10_000];
+    let good = registry.push(repo, "good", &layer, &egi_annotations("1"));
+    let other = registry.push(repo, "other", &layer, &egi_annotations("2"));
+    let wrong = registry.push(repo, "wrongkey", &layer, &egi_annotations("3"));
+    registry.push(repo, "unsigned", &layer, &egi_annotations("4"));
+    cosign_sign(
+        &registry,
+        repo,
+        &good.manifest_digest,
+        &good.manifest_digest,
+        &key,
+    );
+    // A valid signature, but of another digest, stored as this one's.
+    cosign_sign(
+        &registry,
+        repo,
+        &other.manifest_digest,
+        &good.manifest_digest,
+        &key,
+    );
+    cosign_sign(
+        &registry,
+        repo,
+        &wrong.manifest_digest,
+        &wrong.manifest_digest,
+        &ec_key(),
+    );
+
+    let source = format!("oci://{}/{repo}", registry.host());
+    let pem = env.path("cosign.pub");
+    let add = |tag: &str, key: &str| {
+        env.run(&[
+            "subscribe",
+            "add",
+            &source,
+            "--tag",
+            tag,
+            "--plain-http",
+            "--cosign-key",
+            key,
+            "--new-images",
+            "subscribe",
+        ])
+    };
+    let pem = pem.to_str().unwrap();
+    add("unsigned", pem).failure(11, &[":unsigned", "no cosign signature"]);
+    add("other", pem).failure(11, &[":other", "another digest", &good.manifest_digest]);
+    add("wrongkey", pem).failure(11, &[":wrongkey", "does not verify"]);
+    add("good", env.path("not-a-key.pem").to_str().unwrap())
+        .failure(2, &["not-a-key.pem", "PEM public key"]);
+    env.init_db();
+    assert_eq!(env.run(&["subscribe", "list"]).stdout, "");
+    assert_eq!(files(&env, "endorsed"), Vec::<String>::new());
+
+    add("good", pem).success();
+    let show = env.run(&["subscribe", "show", &source]);
+    assert!(
+        show.stdout
+            .contains("subscription.oci:signaturePolicy=cosign key"),
+        "{}",
+        show.stdout
+    );
+    env.run(&["sync"]).success();
+    let file = format!("{}%2Fegi%2Fsigned:good", registry.host());
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{file}"))).unwrap(),
+        layer
+    );
+
+    // Without a policy, show and status say that the source is unsigned.
+    let plain = format!("oci://{}/egi/plain", registry.host());
+    registry.push("egi/plain", "1", &layer, &egi_annotations("1"));
+    let added = env.run(&["subscribe", "add", &plain, "--tag", "1", "--plain-http"]);
+    added.success();
+    assert!(added.stderr.contains("unsigned"), "{}", added.stderr);
+    let show = env.run(&["subscribe", "show", &plain]);
+    assert!(
+        show.stdout
+            .contains("subscription.oci:signaturePolicy=none: the source is unsigned"),
+        "{}",
+        show.stdout
+    );
+    let status = env.run(&["status"]);
+    assert!(status.stdout.contains("unsigned"), "{}", status.stdout);
+}
