@@ -309,6 +309,13 @@ fn set(
     let password = settings.password()?;
     let mut db = ctx.open_db()?;
     let s = db.find_subscription(reference)?;
+    if s.registry.is_some() && url.is_some() {
+        return Err(Error::Usage(format!(
+            "'{}' follows a registry: --url is for image lists; subscribe to another \
+             registry source with 'subscribe add'",
+            s.identifier
+        )));
+    }
     ctx.note_declared(Some(&s.url), None, false);
     let mut changes = SubscriptionChanges {
         new_images: settings.new_images.map(NewImages::from),

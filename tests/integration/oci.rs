@@ -312,6 +312,30 @@ fn registry_sources_refuse_what_cannot_be_verified_and_keep_nothing() {
     env.run(&["cache"]).failure(1, &["hv:size"]);
     assert_eq!(files(&env, "endorsed"), ["cache.index"]);
     env.run(&["subscribe", "delete", &source]).success();
+    // And one announcing more bytes than the blob has.
+    let long = serde_json::to_vec(&short)
+        .map(|b| String::from_utf8(b).unwrap())
+        .unwrap()
+        .replace(
+            &format!("\"size\":{}", layer.len() - 1),
+            &format!("\"size\":{}", layer.len() + 10),
+        );
+    registry.push_manifest("egi/alma", "long", long.as_bytes());
+    add("long").success();
+    env.run(&["cache"]).failure(1, &["hv:size"]);
+    assert_eq!(files(&env, "endorsed"), ["cache.index"]);
+    env.run(&["subscribe", "delete", &source]).success();
+    // A registry subscription follows its registry, not another URL.
+    add("9").success();
+    env.run(&[
+        "subscribe",
+        "set",
+        &source,
+        "--url",
+        "https://example.org/list",
+    ])
+    .failure(2, &["registry", "--url"]);
+    env.run(&["subscribe", "delete", &source]).success();
 
     add("9").success();
     let blob = registry.blob_file(&pushed.layer_digest);
@@ -592,6 +616,16 @@ fn a_harbor_project_is_listed_through_its_api_with_paging_and_pulled_by_digest()
             );
         }
     }
+
+    // Something on the way alters a manifest: its bytes are not the digest listed and
+    // named by the registry: refused, exit 11, the stored images stay.
+    harbor.tamper(b"\"9.4\"", b"\"9.5\"");
+    env.run(&["subscribe", "update"])
+        .failure(11, &["egi/alma", &a9.manifest_digest, "refused"]);
+    assert_eq!(
+        env.run(&["image", "list"]).stdout,
+        format!("{h}/egi/alma:9\t3\t{source}\n{h}/egi/ubuntu:22.04\t3\t{source}\n")
+    );
 }
 
 /// Signs `signed` (the digest in the payload) as cosign does and stores the signature

@@ -14,6 +14,8 @@ use std::thread;
 use std::time::Duration;
 
 type Pages = Arc<Mutex<HashMap<String, (String, Option<String>)>>>;
+/// Bytes of the registry's answers replaced on the way (a tampering proxy), same length.
+type Rewrite = Arc<Mutex<Option<(Vec<u8>, Vec<u8>)>>>;
 /// Request targets with their `Authorization` scheme.
 type Requests = Arc<Mutex<Vec<(String, Option<String>)>>>;
 
@@ -22,6 +24,7 @@ pub(crate) struct HarborDouble {
     stop: Arc<AtomicBool>,
     pages: Pages,
     requests: Requests,
+    rewrite: Rewrite,
     acceptor: Option<thread::JoinHandle<()>>,
 }
 
@@ -34,15 +37,18 @@ impl HarborDouble {
         let stop = Arc::new(AtomicBool::new(false));
         let pages: Pages = Arc::default();
         let requests: Requests = Arc::default();
+        let rewrite: Rewrite = Arc::default();
         let acceptor = {
             let (stop, pages, requests) = (stop.clone(), pages.clone(), requests.clone());
+            let rewrite = rewrite.clone();
             thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
                     match listener.accept() {
                         Ok((stream, _)) => {
                             let (pages, requests) = (pages.clone(), requests.clone());
+                            let rewrite = rewrite.clone();
                             thread::spawn(move || {
-                                let _ = serve(stream, registry, &pages, &requests);
+                                let _ = serve(stream, registry, &pages, &requests, &rewrite);
                             });
                         }
                         Err(_) => thread::sleep(Duration::from_millis(5)),
@@ -55,6 +61,7 @@ impl HarborDouble {
             stop,
             pages,
             requests,
+            rewrite,
             acceptor: Some(acceptor),
         }
     }
@@ -69,6 +76,12 @@ impl HarborDouble {
             target.to_string(),
             (body.to_string(), next.map(str::to_string)),
         );
+    }
+
+    /// From now on, replaces `from` by `to` (the same length) in the registry's answers.
+    pub(crate) fn tamper(&self, from: &[u8], to: &[u8]) {
+        assert_eq!(from.len(), to.len());
+        *self.rewrite.lock().unwrap() = Some((from.to_vec(), to.to_vec()));
     }
 
     /// Every request target with its `Authorization` scheme (`Basic`, `Bearer`).
@@ -91,6 +104,7 @@ fn serve(
     registry: u16,
     pages: &Pages,
     requests: &Mutex<Vec<(String, Option<String>)>>,
+    rewrite: &Rewrite,
 ) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
@@ -138,7 +152,20 @@ fn serve(
     let forwarded = forwarded.trim_end().to_string() + "\r\nConnection: close\r\n\r\n";
     let mut upstream = TcpStream::connect(("127.0.0.1", registry))?;
     upstream.write_all(forwarded.as_bytes())?;
-    std::io::copy(&mut upstream, &mut stream)?;
+    let rewrite = rewrite.lock().unwrap().clone();
+    if let Some((from, to)) = rewrite {
+        let mut answer = Vec::new();
+        upstream.read_to_end(&mut answer)?;
+        if let Some(at) = answer
+            .windows(from.len())
+            .position(|w| w == from.as_slice())
+        {
+            answer[at..at + to.len()].copy_from_slice(&to);
+        }
+        stream.write_all(&answer)?;
+    } else {
+        std::io::copy(&mut upstream, &mut stream)?;
+    }
     let _ = stream.shutdown(Shutdown::Both);
     Ok(())
 }
