@@ -767,3 +767,49 @@ fn a_cosign_policy_refuses_unsigned_and_wrongly_signed_artifacts_and_unsigned_so
     let status = env.run(&["status"]);
     assert!(status.stdout.contains("unsigned"), "{}", status.stdout);
 }
+
+#[test]
+fn an_interrupted_blob_download_resumes_with_a_range_request() {
+    use crate::support::harbor::HarborDouble;
+
+    let Some(registry) = Registry::start(Some(("site", "s3cret"))) else {
+        return;
+    };
+    // The double passes /v2/ to the registry and records the Range headers.
+    let proxy = HarborDouble::start(registry.port());
+    let layer: Vec<u8> = (0..250_000u32).flat_map(u32::to_be_bytes).collect();
+    let pushed = registry.push("egi/ubuntu", "22.04", &layer, &egi_annotations("22.04"));
+    let env = site();
+    let source = format!("oci://{}/egi/ubuntu", proxy.host());
+    let password = env.path("password");
+    env.run(&[
+        "subscribe",
+        "add",
+        &source,
+        "--tag",
+        "22.04",
+        "--plain-http",
+        "--username",
+        "site",
+        "--password-file",
+        password.to_str().unwrap(),
+        "--new-images",
+        "subscribe",
+    ])
+    .success();
+    // What an interrupted transfer (or a kill -9) leaves: the first part of the layer.
+    let file = format!("{}%2Fegi%2Fubuntu:22.04", proxy.host());
+    env.write(&format!("cache/partial/{file}"), &layer[..400_000]);
+    env.run(&["sync"]).success();
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{file}"))).unwrap(),
+        layer
+    );
+    let blob = format!("/v2/egi/ubuntu/blobs/{}", pushed.layer_digest);
+    assert_eq!(
+        proxy.ranges(),
+        [(blob, "bytes=400000-".to_string())],
+        "{:?}",
+        proxy.requests()
+    );
+}

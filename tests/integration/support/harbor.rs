@@ -25,6 +25,7 @@ pub(crate) struct HarborDouble {
     pages: Pages,
     requests: Requests,
     rewrite: Rewrite,
+    ranges: Arc<Mutex<Vec<(String, String)>>>,
     acceptor: Option<thread::JoinHandle<()>>,
 }
 
@@ -38,17 +39,19 @@ impl HarborDouble {
         let pages: Pages = Arc::default();
         let requests: Requests = Arc::default();
         let rewrite: Rewrite = Arc::default();
+        let ranges: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
         let acceptor = {
             let (stop, pages, requests) = (stop.clone(), pages.clone(), requests.clone());
-            let rewrite = rewrite.clone();
+            let (rewrite, ranges) = (rewrite.clone(), ranges.clone());
             thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
                     match listener.accept() {
                         Ok((stream, _)) => {
                             let (pages, requests) = (pages.clone(), requests.clone());
-                            let rewrite = rewrite.clone();
+                            let (rewrite, ranges) = (rewrite.clone(), ranges.clone());
                             thread::spawn(move || {
-                                let _ = serve(stream, registry, &pages, &requests, &rewrite);
+                                let _ =
+                                    serve(stream, registry, &pages, &requests, &rewrite, &ranges);
                             });
                         }
                         Err(_) => thread::sleep(Duration::from_millis(5)),
@@ -62,6 +65,7 @@ impl HarborDouble {
             pages,
             requests,
             rewrite,
+            ranges,
             acceptor: Some(acceptor),
         }
     }
@@ -82,6 +86,11 @@ impl HarborDouble {
     pub(crate) fn tamper(&self, from: &[u8], to: &[u8]) {
         assert_eq!(from.len(), to.len());
         *self.rewrite.lock().unwrap() = Some((from.to_vec(), to.to_vec()));
+    }
+
+    /// The `Range` headers sent, with their request targets.
+    pub(crate) fn ranges(&self) -> Vec<(String, String)> {
+        self.ranges.lock().unwrap().clone()
     }
 
     /// Every request target with its `Authorization` scheme (`Basic`, `Bearer`).
@@ -105,6 +114,7 @@ fn serve(
     pages: &Pages,
     requests: &Mutex<Vec<(String, Option<String>)>>,
     rewrite: &Rewrite,
+    ranges: &Mutex<Vec<(String, String)>>,
 ) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
@@ -118,12 +128,20 @@ fn serve(
     }
     let text = String::from_utf8_lossy(&head).into_owned();
     let target = text.split(' ').nth(1).unwrap_or("/").to_string();
+    let range = text.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("range")
+            .then(|| value.trim().to_string())
+    });
     let scheme = text.lines().find_map(|l| {
         let (name, value) = l.split_once(':')?;
         name.eq_ignore_ascii_case("authorization")
             .then(|| value.trim().split(' ').next().unwrap_or("").to_string())
     });
     requests.lock().unwrap().push((target.clone(), scheme));
+    if let Some(range) = range {
+        ranges.lock().unwrap().push((target.clone(), range));
+    }
     if target.starts_with("/api/") {
         let page = pages.lock().unwrap().get(&target).cloned();
         let answer = match page {
