@@ -813,3 +813,46 @@ fn an_interrupted_blob_download_resumes_with_a_range_request() {
         proxy.requests()
     );
 }
+
+#[test]
+fn an_https_registry_is_verified_with_the_tls_anchors_and_a_rogue_one_refused() {
+    use crate::support::pki::pki;
+
+    let p = pki();
+    let Some(good) = Registry::start_tls(
+        &p.tls_server.cert,
+        std::slice::from_ref(&p.issuing.cert),
+        &p.tls_server.key,
+    ) else {
+        return;
+    };
+    let Some(rogue) = Registry::start_tls(&p.rogue_endorser.cert, &[], &p.rogue_endorser.key)
+    else {
+        return;
+    };
+    let layer = vec![5u8; 12_345];
+    good.push("egi/ubuntu", "22.04", &layer, &egi_annotations("22.04"));
+    rogue.push("egi/ubuntu", "22.04", &layer, &egi_annotations("22.04"));
+    let env = site();
+    let add = |registry: &Registry| {
+        env.run(&[
+            "subscribe",
+            "add",
+            &format!("oci://{}/egi/ubuntu", registry.host()),
+            "--tag",
+            "22.04",
+            "--tls-anchors",
+            "igtf",
+            "--new-images",
+            "subscribe",
+        ])
+    };
+    add(&rogue).failure(10, &["certificate"]);
+    add(&good).success();
+    env.run(&["sync"]).success();
+    let file = format!("{}%2Fegi%2Fubuntu:22.04", good.host());
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{file}"))).unwrap(),
+        layer
+    );
+}
