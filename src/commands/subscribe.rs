@@ -241,6 +241,12 @@ fn show(ctx: &Context, references: &[String]) -> Result<()> {
                     .current_list(s)?
                     .ok_or_else(|| not_imported(&s.identifier))?;
                 let message = db.list_message(list.id)?;
+                if s.registry.is_some() {
+                    // A registry source has no signed message: what the last update
+                    // resolved (the images with their pinned digests) is its content.
+                    output::write(&message.content)?;
+                    continue;
+                }
                 let verified = verify(&services.trust, &message.raw).map_err(|e| {
                     Error::Failed(format!(
                         "the stored list of '{}' no longer verifies: {e}",

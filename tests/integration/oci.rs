@@ -196,7 +196,17 @@ fn a_registry_repository_is_subscribed_synced_verified_and_a_moved_tag_replaces_
     ] {
         assert!(log.lines().any(|l| l == line), "no {line} in\n{log}");
     }
-    // An unchanged registry: nothing new.
+    // The resolution is the source's message (there is no signed one).
+    let message = env.run(&["subscribe", "show", "-f", "message", &source]);
+    message.success();
+    assert!(
+        message.stdout.contains(&pushed.manifest_digest),
+        "{}",
+        message.stdout
+    );
+    // An unchanged registry: nothing new; a dry run plans nothing either.
+    let plan = env.run(&["sync", "--dry-run"]);
+    plan.success();
     env.run(&["sync"]).success();
     assert_eq!(files(&env, "expired"), ["cache.index"]);
 
