@@ -38,8 +38,9 @@ pub struct Client<'a> {
     fetcher: &'a dyn Fetcher,
     options: FetchOptions,
     base: String,
-    /// The bearer token of the registry's token flow, once obtained.
-    token: RefCell<Option<Secret>>,
+    /// The bearer token of the registry's token flow, once obtained, with the scope it
+    /// was asked for (a request for another repository needs a token of its own).
+    token: RefCell<Option<(Option<String>, Secret)>>,
 }
 
 #[derive(Deserialize)]
@@ -81,7 +82,7 @@ impl<'a> Client<'a> {
             }
         }
         Ok(FetchOptions {
-            bearer_token: self.token.borrow().clone(),
+            bearer_token: self.token.borrow().as_ref().map(|(_, t)| t.clone()),
             ..self.options.clone()
         })
     }
@@ -190,10 +191,17 @@ impl<'a> Client<'a> {
         Ok((actual, response.body))
     }
 
-    /// One request, with the token when there is one; a 401 is an answer.
+    /// One request, with the token when there is one and `url` is of the distribution
+    /// API (`/v2/`; Harbor's REST API takes the Basic credentials); a 401 is an answer.
     fn request(&self, url: &str, options: &FetchOptions, max: u64) -> Result<Response> {
+        let registry_api = url.starts_with(&format!("{}/v2/", self.base));
         let options = FetchOptions {
-            bearer_token: self.token.borrow().clone(),
+            bearer_token: self
+                .token
+                .borrow()
+                .as_ref()
+                .filter(|_| registry_api)
+                .map(|(_, t)| t.clone()),
             ..options.clone()
         };
         self.fetcher
@@ -276,7 +284,7 @@ impl<'a> Client<'a> {
                 ))
             })?;
         tracing::debug!(endpoint = %shown, "got a registry token");
-        *self.token.borrow_mut() = Some(Secret::new(token));
+        *self.token.borrow_mut() = Some((scope.map(str::to_string), Secret::new(token)));
         Ok(())
     }
 
@@ -284,8 +292,7 @@ impl<'a> Client<'a> {
     /// turned into the administrator's error (exit 10).
     fn get(&self, url: &str, options: &FetchOptions, max: u64) -> Result<Response> {
         let mut response = self.request(url, options, max)?;
-        let had_token = self.token.borrow().is_some();
-        if response.status == 401 && !had_token {
+        if response.status == 401 {
             if let Some(Challenge::Bearer {
                 realm,
                 service,
@@ -294,17 +301,17 @@ impl<'a> Client<'a> {
                 .header("www-authenticate")
                 .and_then(parse_challenge)
             {
+                // A token is asked for once per scope (a Harbor project's repositories
+                // each need their own): the same scope refused again is a token the
+                // registry does not take.
+                let held = self.token.borrow().as_ref().map(|(s, _)| s.clone());
+                if held.as_ref() == Some(&scope) {
+                    return Err(refused_token(url));
+                }
                 self.obtain_token(url, &realm, service.as_deref(), scope.as_deref())?;
                 response = self.request(url, options, max)?;
                 if response.status == 401 {
-                    return Err(Error::list(
-                        ListRule::Fetch,
-                        format!(
-                            "HTTP 401 Unauthorized for {url}: the registry refused the token \
-                             its token endpoint gave; check the credentials and ask the \
-                             registry's operators"
-                        ),
-                    ));
+                    return Err(refused_token(url));
                 }
             }
         }
@@ -322,6 +329,17 @@ impl<'a> Client<'a> {
         }
         Ok(response)
     }
+}
+
+/// A token the registry refused.
+fn refused_token(url: &str) -> Error {
+    Error::list(
+        ListRule::Fetch,
+        format!(
+            "HTTP 401 Unauthorized for {url}: the registry refused the token its token \
+             endpoint gave; check the credentials and ask the registry's operators"
+        ),
+    )
 }
 
 /// A `Link` target, relative to the registry, as an absolute URL on the same origin.

@@ -866,3 +866,86 @@ fn an_https_registry_is_verified_with_the_tls_anchors_and_a_rogue_one_refused() 
         layer
     );
 }
+
+#[test]
+fn a_harbor_project_behind_the_token_flow_gets_a_token_per_repository() {
+    use crate::support::harbor::HarborDouble;
+    use crate::support::http::{Route, TestServer};
+    use crate::support::token::TokenSigner;
+
+    let tokens = TestServer::http();
+    let signer = TokenSigner::new();
+    let repos = ["egi/alma", "egi/ubuntu"];
+    let Some(registry) = Registry::start_with_tokens(&tokens.url("/token"), &signer, &repos) else {
+        return;
+    };
+    let alma = registry.push("egi/alma", "9", &[1u8; 3000], &egi_annotations("9"));
+    let ubuntu = registry.push(
+        "egi/ubuntu",
+        "24.04",
+        &[2u8; 4000],
+        &egi_annotations("24.04"),
+    );
+    tokens.route(
+        "/token",
+        Route::ok(json!({ "token": signer.token(&repos, &["pull"]) }).to_string())
+            .require_basic_auth("site", "s3cret"),
+    );
+    let harbor = HarborDouble::start(registry.port());
+    let api = "/api/v2.0/projects/egi/repositories";
+    harbor.page(
+        &format!("{api}?page_size=100"),
+        &json!([{"name": "egi/alma"}, {"name": "egi/ubuntu"}]),
+        None,
+    );
+    for (name, pushed, tag) in [("alma", &alma, "9"), ("ubuntu", &ubuntu, "24.04")] {
+        harbor.page(
+            &format!("{api}/{name}/artifacts?with_tag=true&page_size=100"),
+            &json!([{"digest": pushed.manifest_digest, "tags": [{"name": tag}]}]),
+            None,
+        );
+    }
+    let env = site();
+    let source = format!("harbor://{}/egi", harbor.host());
+    let password = env.path("password");
+    env.run(&[
+        "subscribe",
+        "add",
+        &source,
+        "--tag-pattern",
+        ".",
+        "--plain-http",
+        "--username",
+        "site",
+        "--password-file",
+        password.to_str().unwrap(),
+        "--new-images",
+        "subscribe",
+    ])
+    .success();
+    env.run(&["sync"]).success();
+    let h = harbor.host();
+    for (file, size) in [("alma:9", 3000), ("ubuntu:24.04", 4000)] {
+        let path = env.path(&format!("cache/endorsed/{h}%2Fegi%2F{file}"));
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), size, "{file}");
+    }
+    let scopes: Vec<String> = tokens
+        .requests_to("/token")
+        .iter()
+        .map(|r| r.target.clone())
+        .collect();
+    for repo in ["egi%2Falma", "egi%2Fubuntu"] {
+        assert!(
+            scopes
+                .iter()
+                .any(|t| t.contains(&format!("repository%3A{repo}%3Apull"))),
+            "{scopes:?}"
+        );
+    }
+    // Harbor's API got the Basic credentials, never the registry's token.
+    for (target, scheme) in harbor.requests() {
+        if target.starts_with("/api/") {
+            assert_eq!(scheme.as_deref(), Some("Basic"), "{target}");
+        }
+    }
+}
