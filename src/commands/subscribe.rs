@@ -78,6 +78,16 @@ pub(super) fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
 }
 
 impl SubscriptionSettings {
+    /// `--new-images`, `accept` when not given (`subscribe add`).
+    fn new_images_or_default(&self) -> NewImages {
+        self.new_images.map_or(NewImages::Accept, NewImages::from)
+    }
+
+    /// `--tls-anchors`, `both` when not given (`subscribe add`).
+    fn tls_anchors_or_default(&self) -> TlsAnchors {
+        self.tls_anchors.map_or(TlsAnchors::Both, TlsAnchors::from)
+    }
+
     /// The password of `--password-file`, if given.
     fn password(&self) -> Result<Option<String>> {
         self.password_file
@@ -130,12 +140,8 @@ fn add_registry(
                 allow_rollback: registry.allow_rollback,
                 cosign_key,
             },
-            new_images: settings
-                .new_images
-                .map_or(NewImages::Accept, NewImages::from),
-            tls_anchors: settings
-                .tls_anchors
-                .map_or(TlsAnchors::Both, TlsAnchors::from),
+            new_images: settings.new_images_or_default(),
+            tls_anchors: settings.tls_anchors_or_default(),
             username: settings.username.as_deref(),
             password: password.as_deref(),
         },
@@ -182,12 +188,8 @@ fn add(
         &AddRequest {
             url,
             auto_endorse,
-            new_images: settings
-                .new_images
-                .map_or(NewImages::Accept, NewImages::from),
-            tls_anchors: settings
-                .tls_anchors
-                .map_or(TlsAnchors::Both, TlsAnchors::from),
+            new_images: settings.new_images_or_default(),
+            tls_anchors: settings.tls_anchors_or_default(),
             username: settings.username.as_deref(),
             password: password.as_deref(),
         },

@@ -90,20 +90,34 @@ fn site() -> crate::support::TestEnv {
     env
 }
 
+/// `subscribe add SOURCE SELECTION… --plain-http` with the site's credentials, new images
+/// selected.
+fn subscribe_with_credentials(
+    env: &crate::support::TestEnv,
+    source: &str,
+    selection: &[&str],
+) -> crate::support::Run {
+    let password = env.path("password");
+    let mut args = vec!["subscribe", "add", source];
+    args.extend_from_slice(selection);
+    args.extend_from_slice(&[
+        "--plain-http",
+        "--username",
+        "site",
+        "--password-file",
+        password.to_str().unwrap(),
+        "--new-images",
+        "subscribe",
+    ]);
+    env.run(&args)
+}
+
 fn events(env: &crate::support::TestEnv) -> String {
     std::fs::read_to_string(env.path("record.sh.log")).unwrap_or_default()
 }
 
 fn files(env: &crate::support::TestEnv, dir: &str) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(env.path(&format!("cache/{dir}")))
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
+    crate::support::site::file_names(&env.path(&format!("cache/{dir}")))
 }
 
 fn egi_annotations(tag: &str) -> serde_json::Value {
@@ -134,21 +148,7 @@ fn a_registry_repository_is_subscribed_synced_verified_and_a_moved_tag_replaces_
         &egi_annotations("2025.05.01"),
     );
     let source = format!("oci://{}/egi/ubuntu", registry.host());
-    let password = env.path("password");
-    let add = env.run(&[
-        "subscribe",
-        "add",
-        &source,
-        "--tag-pattern",
-        "^[^-]*$",
-        "--plain-http",
-        "--username",
-        "site",
-        "--password-file",
-        password.to_str().unwrap(),
-        "--new-images",
-        "subscribe",
-    ]);
+    let add = subscribe_with_credentials(&env, &source, &["--tag-pattern", "^[^-]*$"]);
     add.success();
     let image = format!("{}/egi/ubuntu:22.04", registry.host());
     let list = env.run(&["image", "list"]);
@@ -251,8 +251,6 @@ fn registry_sources_refuse_what_cannot_be_verified_and_keep_nothing() {
     let layer = vec![7u8; 50_000];
     let pushed = registry.push("egi/alma", "9", &layer, &egi_annotations("9"));
     let source = format!("oci://{}/egi/alma", registry.host());
-    let password = env.path("password");
-    let password = password.to_str().unwrap();
 
     // No credentials: 401, exit 10, nothing stored.
     env.run(&["subscribe", "add", &source, "--tag", "9", "--plain-http"])
@@ -289,22 +287,7 @@ fn registry_sources_refuse_what_cannot_be_verified_and_keep_nothing() {
         ],
     });
     registry.push_manifest("egi/alma", "two", &serde_json::to_vec(&two).unwrap());
-    let add = |tag: &str| {
-        env.run(&[
-            "subscribe",
-            "add",
-            &source,
-            "--tag",
-            tag,
-            "--plain-http",
-            "--username",
-            "site",
-            "--password-file",
-            password,
-            "--new-images",
-            "subscribe",
-        ])
-    };
+    let add = |tag: &str| subscribe_with_credentials(&env, &source, &["--tag", tag]);
     add("two").failure(38, &["2 layers", "--layer-media-type"]);
     assert_eq!(env.run(&["subscribe", "list"]).stdout, "");
 
@@ -576,21 +559,7 @@ fn a_harbor_project_is_listed_through_its_api_with_paging_and_pulled_by_digest()
 
     let env = site();
     let source = format!("harbor://{}/egi", harbor.host());
-    let password = env.path("password");
-    let add = env.run(&[
-        "subscribe",
-        "add",
-        &source,
-        "--tag-pattern",
-        "^[^-]*$",
-        "--plain-http",
-        "--username",
-        "site",
-        "--password-file",
-        password.to_str().unwrap(),
-        "--new-images",
-        "subscribe",
-    ]);
+    let add = subscribe_with_credentials(&env, &source, &["--tag-pattern", "^[^-]*$"]);
     add.success();
     // EGI's rule, the default for Harbor: no eu.egi.cloud.tag, no image.
     assert!(
@@ -791,22 +760,7 @@ fn an_interrupted_blob_download_resumes_with_a_range_request() {
     let pushed = registry.push("egi/ubuntu", "22.04", &layer, &egi_annotations("22.04"));
     let env = site();
     let source = format!("oci://{}/egi/ubuntu", proxy.host());
-    let password = env.path("password");
-    env.run(&[
-        "subscribe",
-        "add",
-        &source,
-        "--tag",
-        "22.04",
-        "--plain-http",
-        "--username",
-        "site",
-        "--password-file",
-        password.to_str().unwrap(),
-        "--new-images",
-        "subscribe",
-    ])
-    .success();
+    subscribe_with_credentials(&env, &source, &["--tag", "22.04"]).success();
     // What an interrupted transfer (or a kill -9) leaves: the first part of the layer.
     let file = format!("{}%2Fegi%2Fubuntu:22.04", proxy.host());
     env.write(&format!("cache/partial/{file}"), &layer[..400_000]);
@@ -907,22 +861,7 @@ fn a_harbor_project_behind_the_token_flow_gets_a_token_per_repository() {
     }
     let env = site();
     let source = format!("harbor://{}/egi", harbor.host());
-    let password = env.path("password");
-    env.run(&[
-        "subscribe",
-        "add",
-        &source,
-        "--tag-pattern",
-        ".",
-        "--plain-http",
-        "--username",
-        "site",
-        "--password-file",
-        password.to_str().unwrap(),
-        "--new-images",
-        "subscribe",
-    ])
-    .success();
+    subscribe_with_credentials(&env, &source, &["--tag-pattern", "."]).success();
     env.run(&["sync"]).success();
     let h = harbor.host();
     for (file, size) in [("alma:9", 3000), ("ubuntu:24.04", 4000)] {
