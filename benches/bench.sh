@@ -17,7 +17,7 @@
 #     all (unchanged) lists over https against the same over http.
 #
 # Each measurement runs BENCH_RUNS times (vmcatcher and baseline alternating) and the
-# median is reported. BENCH_CASES (download,check,lists by default) picks the parts. The
+# median is reported. BENCH_CASES (download,check,lists,oci by default) picks the parts. The
 # PKI (CA, CRL, endorser, server certificate) is made with the openssl CLI; everything
 # lives in a `mktemp -d` directory removed on exit, with a throwaway configuration
 # (VMCATCHER_CONFIG, -d, --cert-dir): nothing under /etc or /var is read or written by
@@ -42,8 +42,8 @@ say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench.sh: %s\n' "$*" >&2; exit 1; }
 
 [[ $SIZE_GB =~ ^[0-9]+([.][0-9]+)?$ ]] || die "BENCH_SIZE_GB must be a number of GB, not '$SIZE_GB'"
-[[ $CASES =~ ^(download|check|lists)(,(download|check|lists))*$ ]] ||
-    die "BENCH_CASES must be a comma-separated list of download, check, lists, not '$CASES'"
+[[ $CASES =~ ^(download|check|lists|oci)(,(download|check|lists|oci))*$ ]] ||
+    die "BENCH_CASES must be a comma-separated list of download, check, lists, oci, not '$CASES'"
 for v in RUNS PARTS SUBS IMAGES; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer, not '${!v}'"
 done
