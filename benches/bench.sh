@@ -7,13 +7,17 @@
 #     http.server (HTTP/1.1; for https a certificate for 127.0.0.1 from a generated CA);
 #   * `vmcatcher cache check` against `openssl dgst -sha512` over the same cached file(s):
 #     one file, then BENCH_PARTS files of the same total size (hashed in sequence);
+#   * download + verify of the same image as the one layer of an OCI artifact, from
+#     Debian's docker-registry on loopback (its own configuration, 127.0.0.1 only):
+#     `vmcatcher cache download` of an `oci://` subscription against
+#     `curl -s …/blobs/sha256:… | sha256sum` (case `oci`, when docker-registry is there);
 #   * peak resident memory of vmcatcher (`/usr/bin/time -v`, "Maximum resident set size");
 #   * BENCH_SUBSCRIPTIONS lists x BENCH_IMAGES images: the first `subscribe add` of every
 #     list over http (one run each, timed in all), `image list`, and `subscribe update` of
 #     all (unchanged) lists over https against the same over http.
 #
 # Each measurement runs BENCH_RUNS times (vmcatcher and baseline alternating) and the
-# median is reported. BENCH_CASES (download,check,lists by default) picks the parts. The
+# median is reported. BENCH_CASES (download,check,lists,oci by default) picks the parts. The
 # PKI (CA, CRL, endorser, server certificate) is made with the openssl CLI; everything
 # lives in a `mktemp -d` directory removed on exit, with a throwaway configuration
 # (VMCATCHER_CONFIG, -d, --cert-dir): nothing under /etc or /var is read or written by
@@ -31,15 +35,15 @@ RUNS=${BENCH_RUNS:-3}
 PARTS=${BENCH_PARTS:-4}
 SUBS=${BENCH_SUBSCRIPTIONS:-100}
 IMAGES=${BENCH_IMAGES:-1000}
-CASES=${BENCH_CASES:-download,check,lists}
+CASES=${BENCH_CASES:-download,check,lists,oci}
 
 started=$(date +%s%N)
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench.sh: %s\n' "$*" >&2; exit 1; }
 
 [[ $SIZE_GB =~ ^[0-9]+([.][0-9]+)?$ ]] || die "BENCH_SIZE_GB must be a number of GB, not '$SIZE_GB'"
-[[ $CASES =~ ^(download|check|lists)(,(download|check|lists))*$ ]] ||
-    die "BENCH_CASES must be a comma-separated list of download, check, lists, not '$CASES'"
+[[ $CASES =~ ^(download|check|lists|oci)(,(download|check|lists|oci))*$ ]] ||
+    die "BENCH_CASES must be a comma-separated list of download, check, lists, oci, not '$CASES'"
 for v in RUNS PARTS SUBS IMAGES; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer, not '${!v}'"
 done
@@ -351,7 +355,11 @@ bytes=$(awk -v g="$SIZE_GB" 'BEGIN { printf "%d", g * 1e9 }')
 part_bytes=$((bytes / PARTS))
 bytes=$((part_bytes * PARTS)) # so the parts add up to exactly the big image
 BIG_ID=b16b16b1-0000-4000-8000-000000000001
-if want download || want check; then
+if want oci && [[ ! -x /usr/bin/docker-registry ]]; then
+    say "no /usr/bin/docker-registry (apt-get install docker-registry): leaving out the oci case"
+    CASES=${CASES//oci/}
+fi
+if want download || want check || want oci; then
     say "generating a $bytes-byte image (pseudo-random) and $PARTS parts of $part_bytes bytes"
     head -c "$bytes" /dev/zero |
         openssl enc -aes-128-ctr -nosalt -pbkdf2 -pass pass:vmcatcher-bench >"$T/www/big.img"
@@ -472,6 +480,66 @@ if want check; then
     m_cn_v=$(median "${chkn_vmc[@]}") m_cn_b=$(median "${chkn_base[@]}")
     rm -rf "$T/env/parts"
 fi
+# ---------------------------------------------------------------------------- OCI blob
+if want oci; then
+    say "download + verify of the image as an OCI blob: vmcatcher vs curl -s …/blobs/sha256:… | sha256sum ($RUNS runs each)"
+    rport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir -p "$T/registry"
+    cat >"$T/registry/config.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $T/registry/storage
+http:
+  addr: 127.0.0.1:$rport
+EOF
+    /usr/bin/docker-registry serve "$T/registry/config.yml" >"$T/registry/log" 2>&1 &
+    server_pids+=($!)
+    rbase=http://127.0.0.1:$rport
+    for _ in $(seq 100); do
+        curl -s -o /dev/null "$rbase/v2/" && break
+        sleep 0.1
+    done
+    # Pushed as `oras push` does: blob uploads (POST, then PUT …&digest=), then the manifest.
+    push_blob() {
+        local loc
+        loc=$(curl -sS --fail -X POST -D - -o /dev/null "$rbase/v2/bench/big/blobs/uploads/" |
+            awk 'tolower($1) == "location:" { print $2 }' | tr -d '\r')
+        [[ $loc == http* ]] || loc=$rbase$loc
+        if [[ $loc == *\?* ]]; then loc="$loc&digest=$2"; else loc="$loc?digest=$2"; fi
+        curl -sS --fail -T "$1" -H 'Content-Type: application/octet-stream' "$loc" >/dev/null
+    }
+    big256=$(sha256sum "$T/www/big.img" | cut -d' ' -f1)
+    printf '{}' >"$T/registry/config.json"
+    push_blob "$T/registry/config.json" "sha256:$(sha256sum "$T/registry/config.json" | cut -d' ' -f1)"
+    push_blob "$T/www/big.img" "sha256:$big256"
+    cat >"$T/registry/manifest.json" <<EOF
+{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"mediaType":"application/x-qemu-disk","digest":"sha256:$big256","size":$bytes}],"annotations":{"org.openstack.glance.disk_format":"raw"}}
+EOF
+    curl -sS --fail -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+        --data-binary @"$T/registry/manifest.json" "$rbase/v2/bench/big/manifests/1" >/dev/null
+    OCI_V=() OCI_B=()
+    for r in $(seq "$RUNS"); do
+        new_env oci
+        vmc oci subscribe add "oci://127.0.0.1:$rport/bench/big" --tag 1 --plain-http \
+            --new-images subscribe >"$T/last.log" 2>&1
+        timed_vmc oci cache download
+        [[ $(stat -c %s "$T/env/oci/cache/endorsed/127.0.0.1:$rport%2Fbench%2Fbig:1") == "$bytes" ]] ||
+            die "vmcatcher did not put the OCI image in its cache"
+        OCI_V+=("$ELAPSED") rss_dl+=("$RSS_KB")
+        say "  run $r: vmcatcher $ELAPSED s ($(mbps "$bytes" "$ELAPSED") MB/s, max RSS $RSS_KB kB)"
+        timed_sh "curl -sS --fail '$rbase/v2/bench/big/blobs/sha256:$big256' | sha256sum"
+        [[ $(cut -d' ' -f1 "$T/last.log") == "$big256" ]] || die "curl | sha256sum got another digest"
+        OCI_B+=("$ELAPSED")
+        say "  run $r: curl | sha256sum $ELAPSED s ($(mbps "$bytes" "$ELAPSED") MB/s)"
+    done
+    m_oci_v=$(median "${OCI_V[@]}") m_oci_b=$(median "${OCI_B[@]}")
+    rm -rf "$T/env/oci" "$T/registry/storage"
+fi
 rm -f "$T"/www/big.img "$T"/www/part.*
 
 # ---------------------------------------------------------------------------- many lists
@@ -561,6 +629,9 @@ total=$(secs "$started" "$(now)")
         throughput_row "download+verify https vs curl \\| sha512sum" "$m_dls_v" "$m_dls_b" 1.0 ">= 1.0x"
         throughput_row "download+verify http vs curl \\| sha512sum" "$m_dl_v" "$m_dl_b" 1.2 ">= 1.2x"
         limit_row "peak RSS, cache download (${gb} GB image)" "$(mib "$(worst "${rss_dl[@]}")")" MiB 30
+    fi
+    if want oci; then
+        throughput_row "download+verify OCI blob vs curl \\| sha256sum" "$m_oci_v" "$m_oci_b" 1.0 ">= 1.0x"
     fi
     if want check; then
         throughput_row "cache check, 1 file vs openssl dgst" "$m_c1_v" "$m_c1_b" 0.95 ">= 0.95x"

@@ -69,7 +69,40 @@ impl Backend {
     }
 }
 
-/// An incremental SHA-512 over either implementation.
+/// The algorithm of a stored checksum, told by its length: 128 hexadecimal digits are a
+/// SHA-512 (`sl:checksum:sha512` of image lists), 64 a SHA-256 (the layer digest of an
+/// image from an OCI registry, whose digests are SHA-256).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Algorithm {
+    Sha512,
+    Sha256,
+}
+
+impl Algorithm {
+    /// The algorithm of a lowercase or uppercase hex checksum; `None` when it is neither.
+    pub fn of_hex(hex: &str) -> Option<Algorithm> {
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        match hex.len() {
+            128 => Some(Algorithm::Sha512),
+            64 => Some(Algorithm::Sha256),
+            _ => None,
+        }
+    }
+
+    /// `sha512` or `sha256`, as the index keys and messages spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Sha512 => "sha512",
+            Algorithm::Sha256 => "sha256",
+        }
+    }
+}
+
+/// An incremental SHA-512 over either implementation; or, for the checksums of images
+/// from OCI registries, a SHA-256 ([`Sha512::for_algorithm`]), so downloads and checks
+/// run the same code whatever the algorithm.
 #[derive(Clone)]
 pub struct Sha512(State);
 
@@ -77,6 +110,7 @@ pub struct Sha512(State);
 enum State {
     OpenSsl(openssl::sha::Sha512),
     RustCrypto(sha2::Sha512),
+    Sha256(openssl::sha::Sha256),
 }
 
 impl Sha512 {
@@ -92,10 +126,20 @@ impl Sha512 {
         })
     }
 
+    /// The hasher of `algorithm`: SHA-512 with the fastest implementation, or SHA-256
+    /// (OpenSSL's, with the SHA extensions where the CPU has them).
+    pub fn for_algorithm(algorithm: Algorithm) -> Sha512 {
+        match algorithm {
+            Algorithm::Sha512 => Sha512::new(),
+            Algorithm::Sha256 => Sha512(State::Sha256(openssl::sha::Sha256::new())),
+        }
+    }
+
     pub fn update(&mut self, bytes: &[u8]) {
         match &mut self.0 {
             State::OpenSsl(h) => h.update(bytes),
             State::RustCrypto(h) => h.update(bytes),
+            State::Sha256(h) => h.update(bytes),
         }
     }
 
@@ -104,15 +148,17 @@ impl Sha512 {
         match self.0 {
             State::OpenSsl(h) => hex(&h.finish()),
             State::RustCrypto(h) => hex(&h.finalize()),
+            State::Sha256(h) => hex(&h.finish()),
         }
     }
 
     /// Starts over, with the same implementation.
     pub fn reset(&mut self) {
-        *self = Sha512::with(match self.0 {
-            State::OpenSsl(_) => Backend::OpenSsl,
-            State::RustCrypto(_) => Backend::RustCrypto,
-        });
+        *self = match self.0 {
+            State::OpenSsl(_) => Sha512::with(Backend::OpenSsl),
+            State::RustCrypto(_) => Sha512::with(Backend::RustCrypto),
+            State::Sha256(_) => Sha512::for_algorithm(Algorithm::Sha256),
+        };
     }
 }
 
@@ -150,6 +196,18 @@ mod tests {
             "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a\
              2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
         );
+        let mut h = Sha512::for_algorithm(Algorithm::Sha256);
+        h.update(b"something else");
+        h.reset();
+        h.update(b"abc");
+        assert_eq!(
+            h.finish_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(Algorithm::of_hex(&"A".repeat(64)), Some(Algorithm::Sha256));
+        assert_eq!(Algorithm::of_hex(&"a".repeat(128)), Some(Algorithm::Sha512));
+        assert_eq!(Algorithm::of_hex(&"g".repeat(64)), None);
+        assert_eq!(Algorithm::of_hex("abc"), None);
         assert!(matches!(
             Backend::fastest(),
             Backend::OpenSsl | Backend::RustCrypto

@@ -204,7 +204,16 @@ pub(crate) fn status(db: &Db, config: &Config) -> Result<Status> {
             level,
             state: if valid { "valid" } else { "withdrawn" },
             version: list.map(|l| l.version.clone()),
-            signer: list.map(|l| l.signer_dn.clone()),
+            // A registry source has no signer: its signature policy instead, which says
+            // plainly when it is unsigned.
+            signer: match &view.subscription.registry {
+                Some(settings) => Some(
+                    crate::oci::settings::RegistrySettings::from_json(settings)
+                        .map_or("unknown", |s| s.signature_policy())
+                        .to_string(),
+                ),
+                None => list.map(|l| l.signer_dn.clone()),
+            },
             expires: list.map(|l| l.expires.clone()),
             seconds_to_expiry,
             updated: view.subscription.updated.clone(),

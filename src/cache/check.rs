@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::entry::{self, Known};
 use super::expire::expire_entry;
-use super::hash::sha512_files;
+use super::hash::{algorithm_of, checksum_files};
 use super::{Outcome, State};
 use crate::error::Result;
 use crate::events::Dispatcher;
@@ -41,14 +41,18 @@ pub(crate) fn failures(state: &State, known: &Known) -> Vec<(String, PathBuf, St
             (
                 key.clone(),
                 entry::size(e),
-                entry::text(e, "sha512").map(str::to_string),
+                entry::checksum(e).map(str::to_string),
                 state.dirs.cache.join(filename),
             )
         })
         .collect();
     let paths: Vec<_> = entries.iter().map(|(_, _, _, p)| p.clone()).collect();
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let results = sha512_files(&paths, threads);
+    let algorithms: Vec<_> = entries
+        .iter()
+        .map(|(_, _, sum, _)| algorithm_of(sum.as_deref().unwrap_or_default()))
+        .collect();
+    let results = checksum_files(&paths, &algorithms, threads);
     let mut failed = Vec::new();
     for ((key, size, sha512, path), result) in entries.into_iter().zip(results) {
         let problem = match result {
@@ -57,9 +61,10 @@ pub(crate) fn failures(state: &State, known: &Known) -> Vec<(String, PathBuf, St
                 "size incorrect: {actual_size} bytes, the list says {}",
                 size.map_or("?".to_string(), |s| s.to_string())
             )),
-            Ok((_, digest)) if Some(&digest) != sha512.as_ref() => {
-                Some(format!("sha512 incorrect: {digest}"))
-            }
+            Ok((_, digest)) if Some(&digest) != sha512.as_ref() => Some(format!(
+                "{} incorrect: {digest}",
+                algorithm_of(&digest).name()
+            )),
             Ok(_) => None,
         };
         match problem {

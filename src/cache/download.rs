@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::{json, Map, Value};
 
 use super::entry::{self, Wanted};
-use super::hash::sha512_file;
+use super::hash::{algorithm_of, checksum_file};
 use super::operation::{self, Move};
 use super::progress::human_bytes;
 use super::space::free_space;
@@ -130,7 +130,7 @@ fn download_one(run: &Workers<'_>, shared: &Shared<'_, '_>, w: &Wanted, max_trie
     let progress = run.reporter.image(&w.image, w.size);
     let partial = {
         let guard = lock(shared);
-        guard.0.dirs.partial.join(&w.image)
+        guard.0.dirs.partial.join(&w.file)
     };
     for attempt in 1..=ATTEMPTS_PER_RUN {
         {
@@ -216,14 +216,30 @@ fn transient(e: &TransferError) -> bool {
 /// list names for its images.
 fn image_options(run: &Workers<'_>, w: &Wanted) -> FetchOptions {
     let s = &w.subscription;
+    // A registry subscription's origin is the registry's base URL.
+    let origin = match &s.registry {
+        Some(settings) => crate::oci::settings::origin_url(&s.url, settings).unwrap_or_default(),
+        None => s.url.clone(),
+    };
     // The same rule as for redirects: the list's origin, or its https upgrade.
-    let same_origin = match (url::Url::parse(&s.url), url::Url::parse(&w.uri)) {
+    let same_origin = match (url::Url::parse(&origin), url::Url::parse(&w.uri)) {
         (Ok(list), Ok(image)) if list.scheme() == "file" => image.scheme() == "file",
         (Ok(list), Ok(image)) => crate::fetch::may_send_credentials(&list, &image),
         _ => false,
     };
     if same_origin {
-        run.services.subscription_options(s)
+        let options = run.services.subscription_options(s);
+        match &s.registry {
+            // The registry's token flow, when it has one, for this download.
+            Some(settings) => crate::oci::client::download_options(
+                run.services.fetcher,
+                options,
+                &s.url,
+                settings,
+                &w.uri,
+            ),
+            None => options,
+        }
     } else {
         run.services.fetch_options(s.tls_anchors, None, None)
     }
@@ -235,9 +251,9 @@ fn is_cached(state: &mut State, w: &Wanted) -> Result<bool> {
         return Ok(false);
     };
     let filename = entry::text(current, "filename")
-        .unwrap_or(&w.image)
+        .unwrap_or(&w.file)
         .to_string();
-    if entry::text(current, "sha512") == Some(w.sha512.as_str())
+    if entry::checksum(current) == Some(w.sha512.as_str())
         && state.dirs.cache.join(&filename).is_file()
     {
         return Ok(true);
@@ -254,14 +270,14 @@ fn is_cached(state: &mut State, w: &Wanted) -> Result<bool> {
 /// A file named like a wanted image in the cache but absent from the index (a crash after
 /// the rename, or a lost index): adopted when size and SHA-512 match, else moved aside.
 fn adopt(run: &CacheRun<'_>, state: &mut State, w: &Wanted) -> Result<bool> {
-    let path = state.dirs.cache.join(&w.image);
+    let path = state.dirs.cache.join(&w.file);
     if !path.is_file() || state.cache.get(&w.image).is_some() {
         return Ok(false);
     }
-    match sha512_file(&path) {
+    match checksum_file(&path, algorithm_of(&w.sha512)) {
         Ok((size, digest)) if size == w.size && digest == w.sha512 => {
             let mut e = w.entry.clone();
-            e.insert("filename".into(), json!(w.image));
+            e.insert("filename".into(), json!(w.file));
             if let Some(t) = state
                 .partial
                 .get(&w.image)
@@ -287,7 +303,7 @@ fn adopt(run: &CacheRun<'_>, state: &mut State, w: &Wanted) -> Result<bool> {
             Ok(true)
         }
         _ => {
-            let aside = state.dirs.expired.join(format!("{}.unverified", w.image));
+            let aside = state.dirs.expired.join(format!("{}.unverified", w.file));
             move_file(&path, &aside).map_err(|e| Error::io(&path, e))?;
             tracing::warn!(
                 "{} did not match the list and was not in the index: moved to {}",
@@ -301,7 +317,7 @@ fn adopt(run: &CacheRun<'_>, state: &mut State, w: &Wanted) -> Result<bool> {
 
 /// The bytes a download of `w` still needs: a partial file is resumed.
 pub(crate) fn bytes_to_fetch(state: &State, w: &Wanted) -> u64 {
-    let present = fs::metadata(state.dirs.partial.join(&w.image)).map_or(0, |m| m.len());
+    let present = fs::metadata(state.dirs.partial.join(&w.file)).map_or(0, |m| m.len());
     w.size.saturating_sub(present.min(w.size))
 }
 
@@ -316,7 +332,7 @@ pub(crate) fn tries(state: &State, w: &Wanted) -> u32 {
 fn count_try(state: &mut State, w: &Wanted) -> Result<()> {
     let count = tries(state, w) + 1;
     let mut e: Map<String, Value> = w.entry.clone();
-    e.insert("filename".into(), json!(w.image));
+    e.insert("filename".into(), json!(w.file));
     e.insert(
         "DownLoadTrys".into(),
         json!({ "count": count, "msgHash": w.msg_hash }),
@@ -333,15 +349,15 @@ fn accept(run: &Workers<'_>, state: &mut State, w: &Wanted) -> Result<()> {
         .get(&w.image)
         .cloned()
         .unwrap_or_else(|| w.entry.clone());
-    e.insert("filename".into(), json!(w.image));
+    e.insert("filename".into(), json!(w.file));
     operation::run(
         state,
         run.events,
         &Move {
             kind: OperationKind::Available,
             key: &w.image,
-            source: &w.image,
-            target: &w.image,
+            source: &w.file,
+            target: &w.file,
             entry: &e,
             before: &e,
         },
@@ -374,7 +390,12 @@ fn forget_unwanted_partials(state: &mut State, wanted: &BTreeMap<String, Wanted>
         .cloned()
         .collect();
     for key in &stale {
-        let _ = fs::remove_file(state.dirs.partial.join(key));
+        let file = state
+            .partial
+            .get(key)
+            .and_then(|e| entry::text(e, "filename"));
+        let file = file.map_or_else(|| super::naming::file_name(key), str::to_string);
+        let _ = fs::remove_file(state.dirs.partial.join(file));
         state.partial.remove(key);
     }
     if !stale.is_empty() {

@@ -13,8 +13,12 @@ use crate::imagelist::ImageList;
 #[derive(Debug, Clone)]
 pub struct Wanted {
     pub image: String,
+    /// The file name in the cache directories ([`super::naming::file_name`]).
+    pub file: String,
     pub subscription: Subscription,
     pub size: u64,
+    /// The checksum: a SHA-512, or the SHA-256 layer digest of an image from an OCI
+    /// registry (64 hexadecimal digits; [`crate::digest::Algorithm::of_hex`]).
     pub sha512: String,
     pub uri: String,
     /// SHA-512 of the signed list the image comes from (the original's `msgHash`).
@@ -65,8 +69,11 @@ pub fn wanted_images(db: &Db) -> Result<(BTreeMap<String, Wanted>, Vec<Clash>)> 
             slot.insert((raw, list.raw_sha512, vo));
         }
         let (message, msg_hash, vo) = &lists[&candidate.list_id];
-        if let Some(first) = wanted.get(&candidate.image) {
-            let first: &Wanted = first;
+        let file = super::naming::file_name(&candidate.image);
+        let taken = wanted
+            .values()
+            .find(|w: &&Wanted| w.image == candidate.image || w.file == file);
+        if let Some(first) = taken {
             clashes.push(Clash {
                 image: candidate.image.clone(),
                 kept: first.subscription.identifier.clone(),
@@ -79,6 +86,7 @@ pub fn wanted_images(db: &Db) -> Result<(BTreeMap<String, Wanted>, Vec<Clash>)> 
             candidate.image.clone(),
             Wanted {
                 image: candidate.image.clone(),
+                file,
                 subscription: subscription.clone(),
                 size: candidate.record.size,
                 sha512: candidate.record.sha512.clone(),
@@ -106,8 +114,13 @@ fn index_entry(
     };
     put("uuid", json!(candidate.image));
     put("dc:identifier", json!(candidate.image));
-    put("sha512", json!(r.sha512));
-    put("sl:checksum:sha512", json!(r.sha512));
+    // An image from an OCI registry is checked by its layer's SHA-256 digest: the index
+    // says so under its own keys (a SHA-512 there would mislead glancepush and hooks).
+    let algorithm = crate::digest::Algorithm::of_hex(&r.sha512)
+        .unwrap_or(crate::digest::Algorithm::Sha512)
+        .name();
+    put(algorithm, json!(r.sha512));
+    put(&format!("sl:checksum:{algorithm}"), json!(r.sha512));
     put("size", json!(r.size));
     put("hv:size", json!(r.size));
     put("uri", json!(r.uri));
@@ -159,6 +172,12 @@ pub(crate) fn download_tries(partial: &Map<String, Value>, msg_hash: &str) -> u3
         return 0;
     }
     t.get("count").and_then(Value::as_u64).unwrap_or(0) as u32
+}
+
+/// The checksum an index entry records: its `sha512`, or for an image from an OCI
+/// registry its `sha256`.
+pub fn checksum(entry: &Map<String, Value>) -> Option<&str> {
+    text(entry, "sha512").or_else(|| text(entry, "sha256"))
 }
 
 /// A string field of an index entry.

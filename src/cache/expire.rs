@@ -36,7 +36,7 @@ pub(crate) fn verdict(
     let reason = match wanted.get(id) {
         None if !known.knows(key, current) => return Ok(Verdict::Foreign),
         None => unwanted_reason(db, current, id)?,
-        Some(w) if entry::text(current, "sha512") != Some(w.sha512.as_str()) => {
+        Some(w) if entry::checksum(current) != Some(w.sha512.as_str()) => {
             "its checksum changed in the current list".to_string()
         }
         Some(w) if entry::size(current) != Some(w.size) => {
@@ -176,7 +176,9 @@ pub(crate) fn expire_entry(state: &mut State, key: &str, events: &Dispatcher) ->
         events.deliver_now();
         return Ok(false);
     }
-    let name = expired_name(state, &id);
+    // Named after the cache file (the identifier of a list's image; the encoded one of
+    // a registry's, see `naming`).
+    let name = expired_name(state, &filename);
     let mut expired = current.clone();
     expired.insert("filename".into(), json!(name));
     operation::run(

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 use std::thread::{self, JoinHandle};
 
-use crate::digest::Sha512;
+use crate::digest::{Algorithm, Sha512};
 
 /// Read and write buffer of hashing and downloading: 1 MiB (256 KiB measured no faster).
 pub const BUFFER_SIZE: usize = 1 << 20;
@@ -162,8 +162,19 @@ pub(crate) fn hash_reader(
 
 /// Size and lowercase hex SHA-512 of the regular file at `path` (see [`open_cached`]).
 pub fn sha512_file(path: &Path) -> io::Result<(u64, String)> {
+    checksum_file(path, Algorithm::Sha512)
+}
+
+/// Size and lowercase hex digest of `algorithm` of the regular file at `path`: the
+/// checksum a cache entry records (SHA-256 for images from OCI registries).
+pub fn checksum_file(path: &Path, algorithm: Algorithm) -> io::Result<(u64, String)> {
     let mut buf = vec![0u8; BUFFER_SIZE];
-    sha512_file_with(path, &mut buf)
+    sha512_file_with(path, algorithm, &mut buf)
+}
+
+/// The algorithm of an expected checksum (SHA-512 when it is neither, so it fails to match).
+pub fn algorithm_of(expected: &str) -> Algorithm {
+    Algorithm::of_hex(expected).unwrap_or(Algorithm::Sha512)
 }
 
 /// Opens a file of a cache directory for reading: not through a symbolic link
@@ -211,18 +222,22 @@ fn advise_sequential(file: &File) {
     let _ = file;
 }
 
-fn sha512_file_with(path: &Path, buf: &mut [u8]) -> io::Result<(u64, String)> {
+fn sha512_file_with(
+    path: &Path,
+    algorithm: Algorithm,
+    buf: &mut [u8],
+) -> io::Result<(u64, String)> {
     let mut file = open_cached(path)?;
-    let mut hasher = Sha512::new();
+    let mut hasher = Sha512::for_algorithm(algorithm);
     let size = hash_reader(&mut file, &mut hasher, buf)?;
     Ok((size, hasher.finish_hex()))
 }
 
 /// As [`sha512_file`], reading the next buffer while a second thread hashes the previous
 /// one (for a lone file when there is a spare core).
-fn sha512_file_pipelined(path: &Path) -> io::Result<(u64, String)> {
+fn sha512_file_pipelined(path: &Path, algorithm: Algorithm) -> io::Result<(u64, String)> {
     let mut file = open_cached(path)?;
-    let mut pipeline = BackgroundHasher::new(Sha512::new());
+    let mut pipeline = BackgroundHasher::new(Sha512::for_algorithm(algorithm));
     let mut total = 0u64;
     loop {
         let mut buf = pipeline.buffer();
@@ -243,6 +258,17 @@ fn sha512_file_pipelined(path: &Path) -> io::Result<(u64, String)> {
 /// [`sha512_file`] of every path on up to `threads` threads (0: one per available core),
 /// results in the order of `paths`.
 pub fn sha512_files(paths: &[PathBuf], threads: usize) -> Vec<io::Result<(u64, String)>> {
+    let algorithms = vec![Algorithm::Sha512; paths.len()];
+    checksum_files(paths, &algorithms, threads)
+}
+
+/// As [`sha512_files`], each path with its own algorithm (`algorithms[i]` for `paths[i]`).
+pub fn checksum_files(
+    paths: &[PathBuf],
+    algorithms: &[Algorithm],
+    threads: usize,
+) -> Vec<io::Result<(u64, String)>> {
+    let algorithm = |i: usize| algorithms.get(i).copied().unwrap_or(Algorithm::Sha512);
     let wanted = match threads {
         0 => thread::available_parallelism().map_or(1, std::num::NonZero::get),
         n => n,
@@ -250,13 +276,18 @@ pub fn sha512_files(paths: &[PathBuf], threads: usize) -> Vec<io::Result<(u64, S
     let threads = wanted.min(paths.len());
     if threads <= 1 && wanted > 1 {
         // Fewer files than threads: reading and hashing overlap instead.
-        return paths.iter().map(|p| sha512_file_pipelined(p)).collect();
+        return paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| sha512_file_pipelined(p, algorithm(i)))
+            .collect();
     }
     if threads <= 1 {
         let mut buf = vec![0u8; BUFFER_SIZE];
         return paths
             .iter()
-            .map(|p| sha512_file_with(p, &mut buf))
+            .enumerate()
+            .map(|(i, p)| sha512_file_with(p, algorithm(i), &mut buf))
             .collect();
     }
     let next = AtomicUsize::new(0);
@@ -273,7 +304,7 @@ pub fn sha512_files(paths: &[PathBuf], threads: usize) -> Vec<io::Result<(u64, S
                         let Some(path) = paths.get(i) else {
                             return done;
                         };
-                        done.push((i, sha512_file_with(path, &mut buf)));
+                        done.push((i, sha512_file_with(path, algorithm(i), &mut buf)));
                     }
                 })
             })

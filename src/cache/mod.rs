@@ -12,6 +12,7 @@ pub mod entry;
 mod expire;
 pub mod hash;
 pub mod index;
+pub mod naming;
 mod operation;
 pub mod plan;
 mod progress;

@@ -9,7 +9,7 @@
 use serde_json::{Map, Value};
 
 use super::entry;
-use super::hash::sha512_file;
+use super::hash::{algorithm_of, checksum_file};
 use super::index::{self, CacheIndex};
 use super::{move_file, State};
 use crate::db::journal::{insert_event, insert_operation, CacheOperation, OperationKind};
@@ -101,8 +101,9 @@ fn still_verified(state: &mut State, op: &CacheOperation) -> bool {
     if !source.is_file() || state.dirs.cache.join(&op.target).exists() {
         return true; // moved already, or nothing to move: apply() tells which
     }
-    let expected = (entry::size(&op.entry), entry::text(&op.entry, "sha512"));
-    match sha512_file(&source) {
+    let expected = (entry::size(&op.entry), entry::checksum(&op.entry));
+    let algorithm = algorithm_of(expected.1.unwrap_or_default());
+    match checksum_file(&source, algorithm) {
         Ok((size, digest)) if (Some(size), Some(digest.as_str())) == expected => true,
         _ => {
             tracing::warn!(
@@ -130,9 +131,15 @@ fn apply(state: &mut State, op: &CacheOperation) -> Result<Applied> {
     };
     let source = from_dir.join(&op.source);
     let target = to_dir.join(&op.target);
+    // The cache index is keyed by image identifier, the expired one by file name (the
+    // original's layout); they differ for images from registries (see `naming`).
+    let target_key = match op.kind {
+        OperationKind::Available => &op.image,
+        OperationKind::Expire => &op.target,
+    };
     let arrived = target.is_file();
     if !arrived && !source.is_file() {
-        remove(indexes(state, op.kind).1, &op.target)?;
+        remove(indexes(state, op.kind).1, target_key)?;
         if op.kind == OperationKind::Expire {
             // The cached file vanished: its entry goes. (A lost download keeps its
             // partial entry, which counts the tries.)
@@ -141,8 +148,8 @@ fn apply(state: &mut State, op: &CacheOperation) -> Result<Applied> {
         return Ok(Applied::Gone);
     }
     let to_index = indexes(state, op.kind).1;
-    if to_index.get(&op.target) != Some(&op.entry) {
-        to_index.insert(op.target.clone(), op.entry.clone());
+    if to_index.get(target_key) != Some(&op.entry) {
+        to_index.insert(target_key.clone(), op.entry.clone());
         State::save(to_index)?;
     }
     if !arrived {

@@ -10,7 +10,7 @@ use super::check;
 use super::download::{bytes_to_fetch, tries};
 use super::entry::{self, Known, Wanted};
 use super::expire::{self, Verdict};
-use super::hash::sha512_file;
+use super::hash::{algorithm_of, checksum_file};
 use super::index::{self, CacheIndex};
 use super::space::free_space;
 use super::{Actions, CacheDirs, State};
@@ -218,23 +218,24 @@ fn plan_downloads(
     plan.free_bytes = free_space(existing_ancestor(&state.dirs.partial)).ok();
     for w in wanted.values() {
         let cached = state.cache.get(&w.image).is_some_and(|current| {
-            entry::text(current, "sha512") == Some(w.sha512.as_str())
+            entry::checksum(current) == Some(w.sha512.as_str())
                 && state
                     .dirs
                     .cache
-                    .join(entry::text(current, "filename").unwrap_or(&w.image))
+                    .join(entry::text(current, "filename").unwrap_or(&w.file))
                     .is_file()
         });
         if cached {
             continue;
         }
-        let stray = state.dirs.cache.join(&w.image);
+        let stray = state.dirs.cache.join(&w.file);
         // A file this run expires first is gone by the time downloads look for it.
-        let moving = plan.expire.iter().any(|e| e.file == w.image);
+        let moving = plan.expire.iter().any(|e| e.file == w.file);
         if state.cache.get(&w.image).is_none()
             && !moving
             && stray.is_file()
-            && sha512_file(&stray).is_ok_and(|(size, digest)| size == w.size && digest == w.sha512)
+            && checksum_file(&stray, algorithm_of(&w.sha512))
+                .is_ok_and(|(size, digest)| size == w.size && digest == w.sha512)
         {
             plan.adopt.push(stray);
             continue;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 use super::hash::{hash_reader, BackgroundHasher, BUFFER_SIZE};
-use crate::digest::Sha512;
+use crate::digest::{Algorithm, Sha512};
 use crate::fetch::{redact_url, FetchError, FetchOptions, Fetcher};
 
 /// What the image list promises about the file.
@@ -21,7 +21,9 @@ use crate::fetch::{redact_url, FetchError, FetchOptions, Fetcher};
 pub struct Expected<'a> {
     /// `hv:size`.
     pub size: u64,
-    /// `sl:checksum:sha512`, hex (compared case-insensitively).
+    /// `sl:checksum:sha512`, hex (compared case-insensitively); 64 digits are a SHA-256
+    /// instead (the layer digest of an image from an OCI registry), see
+    /// [`crate::digest::Algorithm::of_hex`].
     pub sha512: &'a str,
 }
 
@@ -102,10 +104,12 @@ pub enum TransferError {
         detail: String,
     },
 
-    /// All bytes arrived but their SHA-512 is not the list's.
-    #[error("SHA-512 mismatch for {url}: expected {expected}, received {received}; the file was discarded: the server or the image list is wrong, tell the list's endorser")]
+    /// All bytes arrived but their digest (SHA-512, or SHA-256 for a registry's) is not
+    /// the list's.
+    #[error("{algorithm} mismatch for {url}: expected {expected}, received {received}; the file was discarded: the server or the image list is wrong, tell the list's endorser")]
     Checksum {
         url: String,
+        algorithm: &'static str,
         expected: String,
         received: String,
     },
@@ -168,14 +172,14 @@ pub fn transfer(
         size: req.expected.size,
         sha512: req.expected.sha512.trim().to_ascii_lowercase(),
     };
-    if job.sha512.len() != 128 || !job.sha512.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let Some(algorithm) = Algorithm::of_hex(&job.sha512) else {
         return Err(TransferError::BadExpectedDigest {
             url: job.url,
             sha512: req.expected.sha512.to_owned(),
         });
-    }
+    };
     let mut buf = vec![0u8; BUFFER_SIZE];
-    let mut hasher = Sha512::new();
+    let mut hasher = Sha512::for_algorithm(algorithm);
 
     let (mut file, existed) = open_partial(job.path).map_err(|e| job.local_error("open", e))?;
     let on_disk = job.local("inspect", file.metadata())?.len();
@@ -308,6 +312,10 @@ pub fn transfer(
         job.discard(file);
         return Err(TransferError::Checksum {
             url: job.url,
+            algorithm: match algorithm {
+                Algorithm::Sha512 => "SHA-512",
+                Algorithm::Sha256 => "SHA-256",
+            },
             expected: job.sha512,
             received,
         });

@@ -16,7 +16,9 @@ pub use cache::{CacheAction, CacheArgs, CacheDirArgs, SyncArgs};
 pub use config::ConfigCommand;
 pub use endorser::EndorserCommand;
 pub use image::{ImageCommand, ImageSelection};
-pub use subscribe::{NewImagesArg, SubscribeCommand, SubscriptionSettings, TlsAnchorsArg};
+pub use subscribe::{
+    NewImagesArg, RegistryArgs, SubscribeCommand, SubscriptionSettings, TlsAnchorsArg,
+};
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 success, 1 failure, 2 usage; 'subscribe update' and 'sync' exit with the

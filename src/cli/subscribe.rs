@@ -7,12 +7,12 @@ use super::complete;
 
 #[derive(Debug, Subcommand)]
 pub enum SubscribeCommand {
-    /// Subscribe to an image list: fetch, verify and import it before storing anything
+    /// Subscribe to an image list or an OCI registry repository: fetch, verify and import it before storing anything
     #[command(
-        after_help = "Examples:\n  vmcatcher subscribe add https://example.org/image.list --auto-endorse\n  vmcatcher subscribe add https://vo.example.org/list --new-images subscribe \\\n      --username site --password-file /etc/vmcatcher/vo.password"
+        after_help = "Examples:\n  vmcatcher subscribe add https://example.org/image.list --auto-endorse\n  vmcatcher subscribe add https://vo.example.org/list --new-images subscribe \\\n      --username site --password-file /etc/vmcatcher/vo.password\n  vmcatcher subscribe add oci://registry.egi.eu/egi_vm_images/ubuntu --tag-pattern '^[^-]*$'\n\nRegistry sources are described in docs/oci.md."
     )]
     Add {
-        /// URL of the signed list (https, http or file)
+        /// URL of the signed list (https, http or file), oci://HOST/PROJECT/REPOSITORY or harbor://HOST/PROJECT
         url: String,
 
         /// Create and link the signer as an endorser when it is not known yet
@@ -21,6 +21,9 @@ pub enum SubscribeCommand {
 
         #[command(flatten)]
         settings: SubscriptionSettings,
+
+        #[command(flatten)]
+        registry: RegistryArgs,
     },
 
     /// List subscriptions: identifier, authorised, trust anchors, URL
@@ -66,6 +69,10 @@ pub enum SubscribeCommand {
         /// Forget the stored user name and password
         #[arg(long, conflicts_with_all = ["username", "password_file"])]
         clear_credentials: bool,
+
+        /// oci:// and harbor:// only: whether a tag may move back to a digest it had before
+        #[arg(long, value_name = "BOOL")]
+        allow_rollback: Option<bool>,
     },
 
     /// Pre-approve image identifiers for a subscription (also ones not yet listed)
@@ -117,6 +124,51 @@ pub struct SubscriptionSettings {
     /// File holding the HTTP basic-auth password ('-' for standard input)
     #[arg(long, value_name = "FILE", requires = "username", add = clap_complete::ArgValueCompleter::new(clap_complete::PathCompleter::file()))]
     pub password_file: Option<PathBuf>,
+}
+
+/// What an `oci://` subscription follows and how it reaches the registry.
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// oci:// and harbor:// only: follow this tag (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+
+    /// oci:// and harbor:// only: follow the repository's tags that match this regular expression (EGI: '^[^-]*$')
+    #[arg(long, value_name = "REGEX")]
+    pub tag_pattern: Option<String>,
+
+    /// oci:// and harbor:// only: reach the registry over plain http instead of https
+    #[arg(long)]
+    pub plain_http: bool,
+
+    /// oci:// and harbor:// only: the media type of the disk layer [default: application/x-qemu-disk]
+    #[arg(long, value_name = "TYPE")]
+    pub layer_media_type: Option<String>,
+
+    /// oci:// and harbor:// only: import only artifacts with this annotation (repeatable; e.g. eu.egi.cloud.tag)
+    #[arg(long = "require-annotation", value_name = "KEY")]
+    pub require_annotations: Vec<String>,
+
+    /// oci:// and harbor:// only: every artifact must be signed by this cosign public key (PEM file)
+    #[arg(long, value_name = "PEM", add = clap_complete::ArgValueCompleter::new(clap_complete::PathCompleter::file()))]
+    pub cosign_key: Option<PathBuf>,
+
+    /// oci:// and harbor:// only: let a tag move back to a digest it had before (refused by default as a possible rollback)
+    #[arg(long)]
+    pub allow_rollback: bool,
+}
+
+impl RegistryArgs {
+    /// Whether any registry option was given.
+    pub fn any(&self) -> bool {
+        !self.tags.is_empty()
+            || self.tag_pattern.is_some()
+            || self.plain_http
+            || self.layer_media_type.is_some()
+            || !self.require_annotations.is_empty()
+            || self.allow_rollback
+            || self.cosign_key.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,12 +1,13 @@
 use super::Context;
-use crate::cli::{Format, SubscribeCommand, SubscriptionSettings};
+use crate::cli::{Format, RegistryArgs, SubscribeCommand, SubscriptionSettings};
 use crate::db::{NewImages, SubscriptionChanges};
 use crate::error::{Error, Result};
 use crate::fetch::{
     check_url, path_to_file_url, plain_http_credentials, redact_url, TlsAnchors, UrlFetcher,
 };
+use crate::oci::settings::RegistrySettings;
 use crate::output::{self, subscription_lines, SubscriptionJson};
-use crate::subscription::{self, AddRequest};
+use crate::subscription::{self, AddRequest, RegistryRequest};
 use crate::trust::verify;
 
 pub(super) fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
@@ -15,7 +16,26 @@ pub(super) fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
             url,
             auto_endorse,
             settings,
-        } => add(ctx, &url, auto_endorse, &settings),
+            registry,
+        } if crate::oci::reference::is_registry_url(&url) => {
+            add_registry(ctx, &url, auto_endorse, &settings, registry)
+        }
+        SubscribeCommand::Add {
+            url,
+            auto_endorse,
+            settings,
+            registry,
+        } => {
+            if registry.any() {
+                return Err(Error::Usage(format!(
+                    "--tag, --tag-pattern, --plain-http and --layer-media-type are for \
+                     registry sources (oci://HOST/PROJECT/REPOSITORY), not for the image \
+                     list {}",
+                    redact_url(&url)
+                )));
+            }
+            add(ctx, &url, auto_endorse, &settings)
+        }
         SubscribeCommand::List => list(ctx),
         SubscribeCommand::Show { subscriptions } => show(ctx, &subscriptions),
         SubscribeCommand::Update { subscriptions, .. } => update(ctx, &subscriptions),
@@ -24,7 +44,25 @@ pub(super) fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
             settings,
             url,
             clear_credentials,
+            allow_rollback: Some(allow),
+        } if settings.new_images.is_none()
+            && settings.tls_anchors.is_none()
+            && settings.username.is_none()
+            && url.is_none()
+            && !clear_credentials =>
+        {
+            set_rollback(ctx, &subscription, allow)
+        }
+        SubscribeCommand::Set {
+            subscription,
+            settings,
+            url,
+            clear_credentials,
+            allow_rollback: None,
         } => set(ctx, &subscription, &settings, url, clear_credentials),
+        SubscribeCommand::Set { .. } => Err(Error::Usage(
+            "give --allow-rollback alone: 'subscribe set SUB --allow-rollback true|false'".into(),
+        )),
         SubscribeCommand::Accept {
             subscription,
             images,
@@ -40,6 +78,16 @@ pub(super) fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
 }
 
 impl SubscriptionSettings {
+    /// `--new-images`, `accept` when not given (`subscribe add`).
+    fn new_images_or_default(&self) -> NewImages {
+        self.new_images.map_or(NewImages::Accept, NewImages::from)
+    }
+
+    /// `--tls-anchors`, `both` when not given (`subscribe add`).
+    fn tls_anchors_or_default(&self) -> TlsAnchors {
+        self.tls_anchors.map_or(TlsAnchors::Both, TlsAnchors::from)
+    }
+
     /// The password of `--password-file`, if given.
     fn password(&self) -> Result<Option<String>> {
         self.password_file
@@ -47,6 +95,72 @@ impl SubscriptionSettings {
             .map(crate::subscription::read_password)
             .transpose()
     }
+}
+
+/// `subscribe add oci://…`: resolve the followed tags and import them.
+fn add_registry(
+    ctx: &Context,
+    url: &str,
+    auto_endorse: bool,
+    settings: &SubscriptionSettings,
+    registry: RegistryArgs,
+) -> Result<()> {
+    if auto_endorse {
+        return Err(Error::Usage(format!(
+            "{url}: --auto-endorse is for signed image lists; a registry source has no \
+             endorser (see docs/oci.md)"
+        )));
+    }
+    let cosign_key = match &registry.cosign_key {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .map_err(|e| Error::Usage(format!("--cosign-key {}: {e}", path.display())))?;
+            let shown = format!("--cosign-key {}", path.display());
+            crate::oci::cosign::parse_key(&pem, &shown).map_err(Error::Usage)?;
+            Some(String::from_utf8_lossy(&pem).into_owned())
+        }
+        None => None,
+    };
+    let password = settings.password()?;
+    let mut db = ctx.create_db()?;
+    let fetcher = UrlFetcher;
+    let services = ctx.services(&fetcher)?;
+    let signed = cosign_key.is_some();
+    let added = subscription::add_registry(
+        &mut db,
+        &services,
+        &RegistryRequest {
+            url,
+            settings: RegistrySettings {
+                tags: registry.tags,
+                tag_pattern: registry.tag_pattern,
+                plain_http: registry.plain_http,
+                layer_media_type: registry.layer_media_type,
+                require_annotations: registry.require_annotations,
+                allow_rollback: registry.allow_rollback,
+                cosign_key,
+            },
+            new_images: settings.new_images_or_default(),
+            tls_anchors: settings.tls_anchors_or_default(),
+            username: settings.username.as_deref(),
+            password: password.as_deref(),
+        },
+    )?;
+    if signed {
+        tracing::info!(
+            "subscribed to '{}' ({} images, each signed by the cosign key)",
+            added.identifier,
+            added.images
+        );
+    } else {
+        tracing::warn!(
+            "subscribed to '{}' ({} images): the source is unsigned (no --cosign-key): \
+             vmcatcher checks that each image is what the registry names, not who made it",
+            added.identifier,
+            added.images
+        );
+    }
+    Ok(())
 }
 
 fn add(
@@ -74,12 +188,8 @@ fn add(
         &AddRequest {
             url,
             auto_endorse,
-            new_images: settings
-                .new_images
-                .map_or(NewImages::Accept, NewImages::from),
-            tls_anchors: settings
-                .tls_anchors
-                .map_or(TlsAnchors::Both, TlsAnchors::from),
+            new_images: settings.new_images_or_default(),
+            tls_anchors: settings.tls_anchors_or_default(),
             username: settings.username.as_deref(),
             password: password.as_deref(),
         },
@@ -133,6 +243,12 @@ fn show(ctx: &Context, references: &[String]) -> Result<()> {
                     .current_list(s)?
                     .ok_or_else(|| not_imported(&s.identifier))?;
                 let message = db.list_message(list.id)?;
+                if s.registry.is_some() {
+                    // A registry source has no signed message: what the last update
+                    // resolved (the images with their pinned digests) is its content.
+                    output::write(&message.content)?;
+                    continue;
+                }
                 let verified = verify(&services.trust, &message.raw).map_err(|e| {
                     Error::Failed(format!(
                         "the stored list of '{}' no longer verifies: {e}",
@@ -201,6 +317,13 @@ fn set(
     let password = settings.password()?;
     let mut db = ctx.open_db()?;
     let s = db.find_subscription(reference)?;
+    if s.registry.is_some() && url.is_some() {
+        return Err(Error::Usage(format!(
+            "'{}' follows a registry: --url is for image lists; subscribe to another \
+             registry source with 'subscribe add'",
+            s.identifier
+        )));
+    }
     ctx.note_declared(Some(&s.url), None, false);
     let mut changes = SubscriptionChanges {
         new_images: settings.new_images.map(NewImages::from),
@@ -225,6 +348,27 @@ fn set(
         tracing::warn!("{}", plain_http_credentials(&redact_url(url)));
     }
     tracing::info!("updated the settings of '{}'", s.identifier);
+    Ok(())
+}
+
+/// `subscribe set SUB --allow-rollback BOOL` of a registry subscription.
+fn set_rollback(ctx: &Context, reference: &str, allow: bool) -> Result<()> {
+    let mut db = ctx.open_db()?;
+    let s = db.find_subscription(reference)?;
+    let Some(stored) = &s.registry else {
+        return Err(Error::Usage(format!(
+            "'{}' is an image list: --allow-rollback is for registry sources (oci://)",
+            s.identifier
+        )));
+    };
+    let mut settings = RegistrySettings::from_json(stored).map_err(Error::Failed)?;
+    settings.allow_rollback = allow;
+    db.set_registry_settings(s.id, &settings.to_json())?;
+    tracing::info!(
+        "'{}': a tag moving back to an earlier digest is {} from now on",
+        s.identifier,
+        if allow { "accepted" } else { "refused" }
+    );
     Ok(())
 }
 

@@ -326,6 +326,36 @@ impl Db {
 }
 
 impl Db {
+    /// The metadata of every record of the image `identifier` of a subscription, in the
+    /// order the lists were imported (the last is the current list's, if it has it).
+    pub fn image_history(
+        &self,
+        subscription_id: i64,
+        identifier: &str,
+    ) -> Result<Vec<(i64, serde_json::Value)>> {
+        let mut stmt = self
+            .conn()
+            .prepare(
+                "SELECT r.image_list_id, r.metadata FROM image_record r \
+                 JOIN image i ON i.id = r.image_id \
+                 WHERE i.subscription_id = ?1 AND i.identifier = ?2 ORDER BY r.image_list_id",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![subscription_id, identifier], |row| {
+                let text: String = row.get(1)?;
+                Ok((
+                    row.get(0)?,
+                    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+                ))
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))
+    }
+}
+
+impl Db {
     /// Every (subscription identifier, image identifier) the database has a say on: its
     /// image rows, refused ones included, and the images of deleted subscriptions. A
     /// cached image outside this set is foreign and never expired.

@@ -23,7 +23,7 @@ pub(crate) use images::{image_row, import_list, insert_list, insert_record};
 pub use images::{CacheCandidate, ImageDetail, ImageRecord, ImageState, ListToStore, NewImage};
 pub use schema::LATEST_VERSION;
 pub use state::LAST_SYNC;
-pub(crate) use subscriptions::{insert_subscription, link_in, subscription_in};
+pub(crate) use subscriptions::{insert_subscription, link_in, set_registry, subscription_in};
 pub use subscriptions::{
     Link, ListMessage, NewImages, NewSubscription, StoredList, Subscription, SubscriptionChanges,
     SubscriptionView,

@@ -211,8 +211,14 @@ ALTER TABLE event_delivery_v5 RENAME TO event_delivery;
 CREATE INDEX event_delivery_state ON event_delivery(state);
 ";
 
+/// Version 6: subscriptions to OCI registries (issue 15) keep their source settings
+/// (tags, pattern, transport) as a JSON object; NULL for image lists.
+const V6: &str = r"
+ALTER TABLE subscription ADD COLUMN registry TEXT;
+";
+
 /// Migrations in order; the database's `user_version` is how many have run.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this binary writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -55,10 +55,13 @@ pub struct Subscription {
     pub current_list_id: Option<i64>,
     pub created: String,
     pub updated: Option<String>,
+    /// The settings of a subscription to an OCI registry (JSON, see `oci::settings`);
+    /// `None` for an image list.
+    pub registry: Option<String>,
 }
 
 const SUBSCRIPTION_COLUMNS: &str = "id, identifier, url, description, new_images, tls_anchors, \
-     username, password, current_list_id, created, updated";
+     username, password, current_list_id, created, updated, registry";
 
 fn subscription_row(row: &Row<'_>) -> rusqlite::Result<Subscription> {
     Ok(Subscription {
@@ -73,6 +76,7 @@ fn subscription_row(row: &Row<'_>) -> rusqlite::Result<Subscription> {
         current_list_id: row.get(8)?,
         created: row.get(9)?,
         updated: row.get(10)?,
+        registry: row.get(11)?,
     })
 }
 
@@ -427,6 +431,23 @@ impl Db {
 }
 
 /// Inserts a subscription row; a clash on identifier or URL is a clear error.
+impl Db {
+    /// Replaces the settings of a registry subscription (JSON).
+    pub fn set_registry_settings(&mut self, id: i64, settings: &str) -> Result<()> {
+        self.write(|tx| set_registry(tx, id, settings))
+    }
+}
+
+/// Stores the settings of a subscription to an OCI registry (JSON).
+pub(crate) fn set_registry(tx: &Transaction<'_>, id: i64, settings: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE subscription SET registry = ?2 WHERE id = ?1",
+        params![id, settings],
+    )
+    .map_err(sql)?;
+    Ok(())
+}
+
 pub(crate) fn insert_subscription(
     tx: &Transaction<'_>,
     new: &NewSubscription<'_>,

@@ -276,6 +276,16 @@ impl Reader {
                     format!("'{shown}' is not an absolute URL ({e})"),
                 ));
             }
+            if crate::oci::reference::is_registry_url(&url) {
+                return Err(at(
+                    &here,
+                    key("url"),
+                    format!(
+                        "{shown} is a registry source, which declarations do not cover yet: \
+                         subscribe to it with 'vmcatcher subscribe add' (docs/oci.md)"
+                    ),
+                ));
+            }
             if let Some(first) = into.subscription(&url) {
                 return Err(at(
                     &here,

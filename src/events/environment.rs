@@ -9,7 +9,7 @@ use super::EventType;
 
 /// Metadata keys and the variable each becomes; the second key is the original's legacy
 /// name, used when the first is absent.
-const METADATA: [(&str, Option<&str>, &str); 17] = [
+const METADATA: [(&str, Option<&str>, &str); 18] = [
     (
         "dc:identifier",
         Some("uuid"),
@@ -26,6 +26,12 @@ const METADATA: [(&str, Option<&str>, &str); 17] = [
         "sl:checksum:sha512",
         Some("sha512"),
         "VMCATCHER_EVENT_SL_CHECKSUM_SHA512",
+    ),
+    // Images from OCI registries: the layer's SHA-256 digest (hex), their checksum.
+    (
+        "sl:checksum:sha256",
+        Some("sha256"),
+        "VMCATCHER_EVENT_SHA256",
     ),
     ("sl:comments", None, "VMCATCHER_EVENT_SL_COMMENTS"),
     ("sl:os", None, "VMCATCHER_EVENT_SL_OS"),

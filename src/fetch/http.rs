@@ -15,6 +15,7 @@ use super::download::Download;
 use super::error::FetchError;
 use super::location::{classify, redact_url, Scheme};
 use super::options::FetchOptions;
+use super::response::Response;
 use super::wire::{self, Body, Head, HeadError};
 
 /// A final (non-redirect, 2xx) answer.
@@ -81,7 +82,35 @@ pub(crate) fn fetch_bytes(
     max_bytes: u64,
 ) -> Result<Vec<u8>, FetchError> {
     let clock = Clock::start(opts, Deadline::Whole);
-    let answer = send(url, opts, None, &clock)?;
+    let answer = send(url, opts, None, &clock, false)?;
+    read_all(answer, opts, max_bytes, &clock).map(|(_, body)| body)
+}
+
+/// As [`fetch_bytes`], with the status and headers of the answer; a 401 is an answer
+/// too (its `WWW-Authenticate` challenge says how to authenticate), not an error.
+pub(crate) fn fetch_response(
+    url: &Url,
+    opts: &FetchOptions,
+    max_bytes: u64,
+) -> Result<Response, FetchError> {
+    let clock = Clock::start(opts, Deadline::Whole);
+    let answer = send(url, opts, None, &clock, true)?;
+    let status = answer.status;
+    let (head, body) = read_all(answer, opts, max_bytes, &clock)?;
+    Ok(Response {
+        status,
+        headers: head.headers,
+        body,
+    })
+}
+
+/// The whole body of `answer`, refused past `max_bytes` and at the deadline.
+fn read_all(
+    answer: Answer,
+    opts: &FetchOptions,
+    max_bytes: u64,
+    clock: &Clock,
+) -> Result<(Head, Vec<u8>), FetchError> {
     let length = answer.length;
     if length.is_some_and(|len| len > max_bytes) {
         return Err(FetchError::TooLarge {
@@ -104,7 +133,7 @@ pub(crate) fn fetch_bytes(
             limit: max_bytes,
         });
     }
-    Ok(out)
+    Ok((answer.head, out))
 }
 
 pub(crate) fn open_stream(
@@ -113,7 +142,13 @@ pub(crate) fn open_stream(
     resume_from: u64,
 ) -> Result<Download, FetchError> {
     let clock = Clock::start(opts, Deadline::Head);
-    let answer = send(url, opts, (resume_from > 0).then_some(resume_from), &clock)?;
+    let answer = send(
+        url,
+        opts,
+        (resume_from > 0).then_some(resume_from),
+        &clock,
+        false,
+    )?;
     let length = answer.length;
     let (resumed, total_size) = if answer.status == 206 {
         let (start, total) = content_range(&answer)?;
@@ -150,12 +185,14 @@ pub fn plain_http_credentials(url: &str) -> String {
     )
 }
 
-/// Send a GET, following redirects, and return the first non-redirect 2xx answer.
+/// Send a GET, following redirects, and return the first non-redirect 2xx answer (or a
+/// 401 when `answer_401`).
 fn send(
     start: &Url,
     opts: &FetchOptions,
     range_from: Option<u64>,
     clock: &Clock,
+    answer_401: bool,
 ) -> Result<Answer, FetchError> {
     if !start.username().is_empty() || start.password().is_some() {
         return Err(FetchError::BadUrl {
@@ -170,9 +207,8 @@ fn send(
     let mut redirects = 0u32;
     loop {
         let shown = redact_url(url.as_str());
-        let credentials = opts
-            .basic_auth
-            .as_ref()
+        let credentials = (opts.basic_auth.is_some() || opts.bearer_token.is_some())
+            .then_some(opts)
             .filter(|_| may_send_credentials(start, &url));
         tracing::debug!(url = %shown, range_from, auth = credentials.is_some(), "GET");
         if credentials.is_some() && url.scheme() == "http" {
@@ -211,7 +247,8 @@ fn send(
             url = next;
             continue;
         }
-        if !(200..300).contains(&status) {
+        let answered = (200..300).contains(&status) || (answer_401 && status == 401);
+        if !answered {
             return Err(status_error(status, shown));
         }
         let reader = Body::new(conn, &head, length);
@@ -287,11 +324,13 @@ fn is_stale(e: &io::Error) -> bool {
     )
 }
 
+/// The request headers; `credentials` is `opts` when this hop may carry its credentials
+/// (a bearer token if there is one, else the basic-auth pair).
 fn request_headers(
     url: &Url,
     opts: &FetchOptions,
     range_from: Option<u64>,
-    credentials: Option<&(String, super::Secret)>,
+    credentials: Option<&FetchOptions>,
 ) -> Result<Vec<(&'static str, String)>, FetchError> {
     let shown = redact_url(url.as_str());
     let checked = |what: &str, value: String| {
@@ -309,14 +348,26 @@ fn request_headers(
             "User-Agent",
             checked("User-Agent", opts.user_agent.clone())?,
         ),
-        ("Accept", "*/*".to_owned()),
+        (
+            "Accept",
+            checked(
+                "Accept",
+                opts.accept.clone().unwrap_or_else(|| "*/*".to_owned()),
+            )?,
+        ),
     ];
     if let Some(from) = range_from {
         headers.push(("Range", format!("bytes={from}-")));
     }
-    if let Some((user, password)) = credentials {
-        let value = checked("Authorization", wire::basic(user, password.expose()))?;
-        headers.push(("Authorization", value));
+    if let Some(opts) = credentials {
+        let value = match (&opts.bearer_token, &opts.basic_auth) {
+            (Some(token), _) => Some(format!("Bearer {}", token.expose())),
+            (None, Some((user, password))) => Some(wire::basic(user, password.expose())),
+            (None, None) => None,
+        };
+        if let Some(value) = value {
+            headers.push(("Authorization", checked("Authorization", value)?));
+        }
     }
     // A plain http request through a proxy carries the proxy's credentials itself; for
     // https they go in the CONNECT request only.

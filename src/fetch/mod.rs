@@ -28,6 +28,7 @@ mod http;
 mod location;
 mod options;
 mod proxy;
+mod response;
 mod tls;
 mod wire;
 
@@ -42,6 +43,7 @@ pub use options::{
     DEFAULT_TRANSFER_TIMEOUT,
 };
 pub use proxy::ProxyConfig;
+pub use response::Response;
 
 use location::Scheme;
 
@@ -67,6 +69,23 @@ pub trait Fetcher: Send + Sync {
         opts: &FetchOptions,
         resume_from: u64,
     ) -> Result<Download, FetchError>;
+
+    /// The status, headers and whole body of an http(s) `url` (refused over `max_bytes`),
+    /// a 401 included, for protocols that are steered by headers (OCI registries). The
+    /// same rules as [`Fetcher::fetch_bytes`] otherwise. Transports without headers
+    /// refuse.
+    fn fetch_response(
+        &self,
+        url: &str,
+        opts: &FetchOptions,
+        max_bytes: u64,
+    ) -> Result<Response, FetchError> {
+        let _ = (opts, max_bytes);
+        Err(FetchError::UnsupportedScheme {
+            url: redact_url(url),
+            scheme: "a transport without HTTP headers".into(),
+        })
+    }
 }
 
 /// The real transport: http(s) with our HTTP/1.1 client, file with `std::fs`.
@@ -97,6 +116,21 @@ impl Fetcher for UrlFetcher {
             (url, Scheme::File) if opts.file_images => file::open_stream(&url, resume_from),
             (url, Scheme::File) => Err(FetchError::FileImageRefused {
                 url: redact_url(url.as_str()),
+            }),
+        }
+    }
+
+    fn fetch_response(
+        &self,
+        url: &str,
+        opts: &FetchOptions,
+        max_bytes: u64,
+    ) -> Result<Response, FetchError> {
+        match location::parse(url)? {
+            (url, Scheme::Http) => http::fetch_response(&url, opts, max_bytes),
+            (url, Scheme::File) => Err(FetchError::UnsupportedScheme {
+                url: redact_url(url.as_str()),
+                scheme: "file (a registry is reached over https or http)".into(),
             }),
         }
     }

@@ -124,6 +124,12 @@ pub struct FetchOptions {
     pub extra_roots: Vec<X509>,
     /// Basic-auth user and password, sent only to the host of the first URL.
     pub basic_auth: Option<(String, Secret)>,
+    /// A bearer token (an OCI registry's), sent instead of the basic-auth credentials and
+    /// under the same rule: only to the host of the first URL, never over a downgrade.
+    pub bearer_token: Option<Secret>,
+    /// The `Accept` header; `*/*` when `None`. Registries answer a manifest request by
+    /// what it accepts (distribution 2.8 answers 404 for an OCI manifest otherwise).
+    pub accept: Option<String>,
     /// Sent as `User-Agent`, so server operators can see who fetches.
     pub user_agent: String,
     /// Whether [`super::Fetcher::open_stream`] may open `file://` URLs. Only images of a
@@ -150,6 +156,8 @@ impl Default for FetchOptions {
             tls_anchors: TlsAnchors::Both,
             extra_roots: Vec::new(),
             basic_auth: None,
+            bearer_token: None,
+            accept: None,
             user_agent: default_user_agent(),
             proxy: ProxyConfig::default(),
         }

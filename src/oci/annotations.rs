@@ -6,8 +6,10 @@ use serde_json::{json, Map, Value};
 
 use super::manifest::{Descriptor, Digest, Manifest};
 
-/// EGI's and OpenStack's annotation names, first match wins.
-const TITLE: &[&str] = &["eu.egi.cloud.image.title", "org.opencontainers.image.title"];
+/// EGI's and OpenStack's annotation names, first match wins. The title is EGI's, else
+/// the repository's name and the tag (`org.opencontainers.image.title` is the file name
+/// `oras push` gave the layer, not a title).
+const TITLE: &[&str] = &["eu.egi.cloud.image.title"];
 const DESCRIPTION: &[&str] = &[
     "eu.egi.cloud.description",
     "org.opencontainers.image.description",
@@ -126,8 +128,8 @@ mod tests {
             "registry.egi.eu/egi_vm_images/ubuntu:22.04"
         );
         assert_eq!(
-            f["dc:title"], "u.qcow2",
-            "the layer's title when the manifest has none"
+            f["dc:title"], "ubuntu:22.04",
+            "the repository and tag when EGI gives no title"
         );
         assert_eq!(f["dc:description"], "Ubuntu 22.04 for EGI");
         assert_eq!(f["hv:version"], "2025.05.01");

@@ -84,7 +84,16 @@ pub(crate) fn image_lines(view: &ImageView) -> String {
         line("image.hv:uri", &r.uri);
         line("image.hv:version", &r.version);
         line("image.sl:arch", &r.arch);
-        line("image.sl:checksum:sha512", &r.sha512);
+        // An image from an OCI registry is checked by its layer's SHA-256 digest, and
+        // its disk format is an annotation worth showing.
+        if crate::digest::Algorithm::of_hex(&r.sha512) == Some(crate::digest::Algorithm::Sha256) {
+            line("image.sl:checksum:sha256", &r.sha512);
+            if let Some(format) = r.metadata.get("hv:format").and_then(|v| v.as_str()) {
+                line("image.hv:format", format);
+            }
+        } else {
+            line("image.sl:checksum:sha512", &r.sha512);
+        }
         line("image.sl:comments", &r.comments);
         line("image.sl:os", &r.os);
         line("image.sl:osversion", &r.osversion);

@@ -22,6 +22,12 @@ pub(crate) fn subscription_list_lines(views: &[SubscriptionView]) -> String {
 }
 
 /// The original's subscription block (§1.7.2), password masked.
+/// What a registry subscription's settings say of its signatures.
+fn signature_policy(settings: &str) -> String {
+    crate::oci::settings::RegistrySettings::from_json(settings)
+        .map_or_else(|e| e, |s| s.signature_policy().to_string())
+}
+
 pub(crate) fn subscription_lines(view: &SubscriptionView) -> String {
     let s = &view.subscription;
     let mut out = String::new();
@@ -50,6 +56,12 @@ pub(crate) fn subscription_lines(view: &SubscriptionView) -> String {
         &s.new_images.update_mode().to_string(),
     );
     line("subscription.newImages", s.new_images.as_str());
+    if let Some(settings) = &s.registry {
+        line(
+            "subscription.oci:signaturePolicy",
+            &signature_policy(settings),
+        );
+    }
     if let Some(list) = &view.list {
         if let Some(expired) = &list.expired {
             line("imagelist.vmcatcher.dc:date:expired", expired);
@@ -78,6 +90,9 @@ pub(crate) struct SubscriptionJson<'a> {
     pub created: &'a str,
     pub updated: Option<&'a str>,
     pub list: Option<ListJson<'a>>,
+    /// Registry sources only: their signature policy ("none: the source is unsigned…").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature_policy: Option<String>,
 }
 
 /// The current list of a subscription, in its JSON.
@@ -114,6 +129,7 @@ impl<'a> SubscriptionJson<'a> {
             password_set: s.password.as_deref().is_some_and(|p| !p.is_empty()),
             created: &s.created,
             updated: s.updated.as_deref(),
+            signature_policy: s.registry.as_deref().map(signature_policy),
             list: view.list.as_ref().map(|l| ListJson {
                 version: &l.version,
                 created: &l.created,

@@ -39,6 +39,9 @@ pub fn update(
     events: &Dispatcher,
     subscription: &Subscription,
 ) -> Update {
+    if subscription.registry.is_some() {
+        return super::registry::update_registry(db, services, events, subscription);
+    }
     let stored = match db.current_list(subscription) {
         Ok(stored) => stored,
         Err(e) => {
@@ -309,6 +312,10 @@ fn withdraw(
 pub fn withdraw_unauthorised(db: &mut Db) -> Result<Vec<Subscription>> {
     let mut withdrawn = Vec::new();
     for subscription in db.subscriptions()? {
+        // A registry subscription has no signer to unlink.
+        if subscription.registry.is_some() {
+            continue;
+        }
         let Some(stored) = db.current_list(&subscription)? else {
             continue;
         };

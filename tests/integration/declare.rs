@@ -241,6 +241,11 @@ fn bad_declarations_name_the_file_the_line_and_the_key() {
             vec!["line 5", "subscription[0].url", "absolute URL"],
         ),
         (
+            "[[subscription]]\nurl = \"oci://registry.example/egi/ubuntu\"\n".into(),
+            "vmcatcher.toml",
+            vec!["line 5", "subscription[0].url", "registry source", "subscribe add"],
+        ),
+        (
             "[[subscription]]\nurl = \"http://x/\"\nusername = \"u\"\npassword_file = \"/nonexistent/pw\"\n".into(),
             "vmcatcher.toml",
             vec!["line 7", "subscription[0].password_file", "/nonexistent/pw does not exist"],

@@ -268,8 +268,11 @@ fn a_dry_run_plans_on_an_older_schema_without_migrating_it_and_names_the_real_fi
     let f = synced();
     {
         let conn = rusqlite::Connection::open(f.env.db_path()).unwrap();
-        conn.execute_batch("DROP TABLE state; PRAGMA user_version = 3;")
-            .unwrap();
+        conn.execute_batch(
+            "DROP TABLE state; ALTER TABLE subscription DROP COLUMN registry; \
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
     }
     let (code, lines, _) = dry_run(&f, &["sync", "--dry-run"]);
     assert_eq!(code, 0, "{lines}");

@@ -255,6 +255,55 @@ fn basic_auth_is_not_forwarded_to_another_host() {
 }
 
 #[test]
+fn a_bearer_token_and_the_accept_header_follow_the_same_rules_and_headers_come_back() {
+    // A registry's blob redirect to object storage on another host: no token there.
+    let server = TestServer::http();
+    server.route(
+        "/v2/r/blobs/x",
+        Route::redirect(307, server.url_with_host("localhost", "/storage?sig=1")),
+    );
+    server.route(
+        "/storage",
+        Route::ok("blob").header("Docker-Content-Digest", "d"),
+    );
+    let mut o = opts();
+    o.bearer_token = Some(Secret::new("tok3n"));
+    o.basic_auth = Some(("alice".into(), Secret::new("s3cret")));
+    o.accept = Some("application/vnd.oci.image.manifest.v1+json".into());
+    let answer = UrlFetcher
+        .fetch_response(&server.url("/v2/r/blobs/x"), &o, 1024)
+        .unwrap();
+    assert_eq!((answer.status, answer.body.as_slice()), (200, &b"blob"[..]));
+    assert_eq!(answer.header("docker-content-digest"), Some("d"));
+    let first = &server.requests_to("/v2/r/blobs/x")[0];
+    assert_eq!(first.header("authorization"), Some("Bearer tok3n"));
+    assert_eq!(
+        first.header("accept"),
+        Some("application/vnd.oci.image.manifest.v1+json")
+    );
+    let hop = &server.requests_to("/storage")[0];
+    assert_eq!(
+        hop.header("authorization"),
+        None,
+        "token leaked across hosts"
+    );
+
+    // A 401 is an answer for fetch_response (its challenge steers the token flow).
+    server.route(
+        "/v2/",
+        Route::status(401, "").header("WWW-Authenticate", "Bearer realm=\"r\""),
+    );
+    let answer = UrlFetcher
+        .fetch_response(&server.url("/v2/"), &opts(), 1024)
+        .unwrap();
+    assert_eq!(answer.status, 401);
+    assert_eq!(
+        answer.header("www-authenticate"),
+        Some("Bearer realm=\"r\"")
+    );
+}
+
+#[test]
 fn credentials_in_the_url_are_refused_without_echoing_them() {
     let server = TestServer::http();
     let url = server.url("/x").replace("http://", "http://bob:hunter2@");

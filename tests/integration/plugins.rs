@@ -394,6 +394,46 @@ fn glance_uploads_a_new_image_with_its_identifiers() {
 }
 
 #[test]
+fn glance_identifies_an_image_from_a_registry_by_its_sha256() {
+    // An image from an OCI registry: VMCATCHER_EVENT_SHA256, no SHA-512.
+    let mut site = Site::new(b"qcow2 bytes");
+    site.set("VMCATCHER_HOOK_GLANCE_NAME_PREFIX", "egi-");
+    let sha512 = site.env["VMCATCHER_EVENT_SL_CHECKSUM_SHA512"].clone();
+    let sha256 = vmcatcher::digest::hex(&openssl::sha::sha256(b"qcow2 bytes"));
+    let mut create = create_call(&site, "qcow2");
+    site.unset("VMCATCHER_EVENT_SL_CHECKSUM_SHA512")
+        .set("VMCATCHER_EVENT_SHA256", &sha256);
+    site.answer("openstack", 1, "[]")
+        .answer("openstack", 2, "[]")
+        .answer("openstack", 3, r#"{"id": "g-new", "status": "active"}"#);
+    site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
+    let calls = site.calls("openstack");
+    let mut by_sha256 = list_call(Some(&sha256));
+    let property = by_sha256
+        .iter()
+        .position(|a| a.starts_with("vmcatcher_sha512="))
+        .unwrap();
+    by_sha256[property] = format!("vmcatcher_sha256={sha256}");
+    assert_eq!(calls[1], by_sha256);
+    let at = create
+        .iter()
+        .position(|a| a.starts_with("vmcatcher_sha512="))
+        .unwrap();
+    create[at] = format!("vmcatcher_sha256={sha256}");
+    assert_eq!(calls[2], create);
+    assert!(!calls.concat().iter().any(|a| a.contains(&sha512)));
+    // Its expiry retires that version only.
+    site.answer(
+        "openstack",
+        4,
+        r#"[{"ID": "g-new", "Name": "x", "Status": "active"}]"#,
+    );
+    site.run("vmcatcher-hook-glance", "ExpirePostfix", 0);
+    let calls = site.calls("openstack");
+    assert_eq!(calls[3], by_sha256);
+}
+
+#[test]
 fn glance_detects_the_format_with_qemu_img_and_refuses_backing_files() {
     let mut site = Site::new(b"disk");
     site.unset("VMCATCHER_EVENT_HV_FORMAT")

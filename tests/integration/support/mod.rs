@@ -1,6 +1,7 @@
 #![allow(dead_code)]
 pub(crate) mod env;
 pub(crate) mod glance;
+pub(crate) mod harbor;
 pub(crate) mod http;
 pub(crate) mod keystone;
 pub(crate) mod legacy;
@@ -11,6 +12,7 @@ pub(crate) mod pyvenv;
 pub(crate) mod registry;
 pub(crate) mod site;
 pub(crate) mod snapshot;
+pub(crate) mod token;
 pub(crate) mod tools;
 
 pub(crate) use env::{Run, TestEnv};

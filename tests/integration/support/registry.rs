@@ -34,7 +34,10 @@ pub(crate) type Response = (u16, Vec<(String, String)>, Vec<u8>);
 pub(crate) struct Registry {
     child: Child,
     port: u16,
-    credentials: Option<(String, String)>,
+    /// The `Authorization` header of the test's own requests (pushes).
+    authorization: Option<String>,
+    /// Served over https (the test's own requests then skip verification).
+    tls: bool,
     dir: tempfile::TempDir,
 }
 
@@ -55,7 +58,6 @@ impl Registry {
             return None;
         }
         let dir = tempfile::tempdir().expect("registry dir");
-        let port = free_port();
         let mut auth = String::new();
         if let Some((user, password)) = credentials {
             let out = Command::new(HTPASSWD)
@@ -70,13 +72,85 @@ impl Registry {
                 file.display()
             );
         }
+        let authorization = credentials.map(|(user, password)| {
+            let token = openssl::base64::encode_block(format!("{user}:{password}").as_bytes());
+            format!("Basic {token}")
+        });
+        Some(Registry::serve(dir, &auth, authorization))
+    }
+
+    /// Starts a registry that takes bearer tokens from the token endpoint `realm`, signed
+    /// by `signer` (see `token`); the test pushes with a token of its own.
+    pub(crate) fn start_with_tokens(
+        realm: &str,
+        signer: &super::token::TokenSigner,
+        repositories: &[&str],
+    ) -> Option<Registry> {
+        if !available(PROGRAM, "docker-registry") {
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("registry dir");
+        let root = dir.path().join("token-root.pem");
+        signer.write_root(&root);
+        let auth = format!(
+            "auth:\n  token:\n    realm: {realm}\n    service: {}\n    issuer: {}\n    \
+             rootcertbundle: {}\n",
+            super::token::SERVICE,
+            super::token::ISSUER,
+            root.display()
+        );
+        let push = signer.token(repositories, &["pull", "push"]);
+        Some(Registry::serve(dir, &auth, Some(format!("Bearer {push}"))))
+    }
+
+    /// Starts an anonymous registry on https with `cert` (then `chain`) and `key`.
+    pub(crate) fn start_tls(
+        cert: &openssl::x509::X509,
+        chain: &[openssl::x509::X509],
+        key: &openssl::pkey::PKey<openssl::pkey::Private>,
+    ) -> Option<Registry> {
+        if !available(PROGRAM, "docker-registry") {
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("registry dir");
+        let mut pem = cert.to_pem().unwrap();
+        for c in chain {
+            pem.extend(c.to_pem().unwrap());
+        }
+        let (cert_file, key_file) = (dir.path().join("tls.pem"), dir.path().join("tls.key"));
+        std::fs::write(&cert_file, pem).unwrap();
+        std::fs::write(&key_file, key.private_key_to_pem_pkcs8().unwrap()).unwrap();
+        let tls = format!(
+            "  tls:\n    certificate: {}\n    key: {}\n",
+            cert_file.display(),
+            key_file.display()
+        );
+        let mut registry = Registry::serve_with(dir, "", None, &tls);
+        registry.tls = true;
+        registry.wait_ready();
+        Some(registry)
+    }
+
+    fn serve(dir: tempfile::TempDir, auth: &str, authorization: Option<String>) -> Registry {
+        let registry = Registry::serve_with(dir, auth, authorization, "");
+        registry.wait_ready();
+        registry
+    }
+
+    fn serve_with(
+        dir: tempfile::TempDir,
+        auth: &str,
+        authorization: Option<String>,
+        tls: &str,
+    ) -> Registry {
+        let port = free_port();
         let config = dir.path().join("config.yml");
         std::fs::write(
             &config,
             format!(
                 "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\n\
                  storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n\
-                 http:\n  addr: 127.0.0.1:{port}\n{auth}",
+                 http:\n  addr: 127.0.0.1:{port}\n{tls}{auth}",
                 dir.path().join("storage").display()
             ),
         )
@@ -94,14 +168,17 @@ impl Registry {
             ))
             .spawn()
             .expect("start docker-registry");
-        let registry = Registry {
+        Registry {
             child,
             port,
-            credentials: credentials.map(|(u, p)| (u.to_string(), p.to_string())),
+            authorization,
+            tls: false,
             dir,
-        };
-        registry.wait_ready();
-        Some(registry)
+        }
+    }
+
+    pub(crate) fn port(&self) -> u16 {
+        self.port
     }
 
     /// `127.0.0.1:<port>`, the host part of `oci://` references.
@@ -229,17 +306,28 @@ impl Registry {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> std::io::Result<Response> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let tcp = TcpStream::connect(("127.0.0.1", self.port))?;
+        tcp.set_read_timeout(Some(Duration::from_secs(10)))?;
+        let mut stream: Box<dyn ReadWrite> = if self.tls {
+            let mut connector =
+                openssl::ssl::SslConnector::builder(openssl::ssl::SslMethod::tls()).unwrap();
+            connector.set_verify(openssl::ssl::SslVerifyMode::NONE);
+            let tls = connector
+                .build()
+                .connect("127.0.0.1", tcp)
+                .map_err(std::io::Error::other)?;
+            Box::new(tls)
+        } else {
+            Box::new(tcp)
+        };
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n\
              Accept: {OCI_MANIFEST}\r\n",
             self.host(),
             body.len()
         );
-        if let Some((user, password)) = &self.credentials {
-            let token = openssl::base64::encode_block(format!("{user}:{password}").as_bytes());
-            head.push_str(&format!("Authorization: Basic {token}\r\n"));
+        if let Some(authorization) = &self.authorization {
+            head.push_str(&format!("Authorization: {authorization}\r\n"));
         }
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
@@ -252,6 +340,10 @@ impl Registry {
         Ok(parse_response(&response))
     }
 }
+
+/// A plain or a TLS stream.
+trait ReadWrite: Read + Write {}
+impl<T: Read + Write> ReadWrite for T {}
 
 impl Drop for Registry {
     /// SIGTERM to `timeout`, which passes it on to the registry (SIGKILL would leave the

@@ -70,18 +70,23 @@ impl Site {
     }
 
     pub(crate) fn files(&self, name: &str) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(self.dir(name))
-            .map(|d| {
-                d.flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        v.sort();
-        v
+        file_names(&self.dir(name))
     }
 
     pub(crate) fn requests(&self, path: &str) -> usize {
         self.server.requests_to(path).len()
     }
+}
+
+/// The names in `dir`, sorted (none when it does not exist).
+pub(crate) fn file_names(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
 }
