@@ -1,6 +1,8 @@
 //! The real OCI registry the registry-source tests run against (issue 15): started with
 //! the test's own configuration on 127.0.0.1, artifacts pushed as `oras push` does.
 
+use std::time::Duration;
+
 use serde_json::json;
 
 use crate::support::registry::{digest_of, Registry, OCI_MANIFEST, QEMU_DISK};
@@ -887,4 +889,105 @@ fn a_harbor_project_behind_the_token_flow_gets_a_token_per_repository() {
             assert_eq!(scheme.as_deref(), Some("Basic"), "{target}");
         }
     }
+}
+
+/// A registry in front of object storage: the proxy redirects blob downloads to another
+/// host (`localhost` is another host than `127.0.0.1`), which is served by `objects`.
+fn behind_object_storage(
+    registry: &Registry,
+    layer: &[u8],
+    route: impl Fn(Vec<u8>) -> crate::support::http::Route,
+) -> (
+    crate::support::harbor::HarborDouble,
+    crate::support::http::TestServer,
+    String,
+) {
+    let proxy = crate::support::harbor::HarborDouble::start(registry.port());
+    let pushed = registry.push("egi/ubuntu", "22.04", layer, &egi_annotations("22.04"));
+    let objects = crate::support::http::TestServer::http();
+    let object = format!("/objects/{}", pushed.layer_digest);
+    objects.route(&object, route(layer.to_vec()));
+    proxy.redirect_blobs(&objects.url_with_host("localhost", "/objects"));
+    (proxy, objects, object)
+}
+
+#[test]
+fn a_blob_redirected_to_another_host_is_fetched_without_the_credentials() {
+    let Some(registry) = Registry::start(Some(("site", "s3cret"))) else {
+        return;
+    };
+    let layer: Vec<u8> = (0..100_000u32).flat_map(u32::to_le_bytes).collect();
+    let (proxy, objects, object) =
+        behind_object_storage(&registry, &layer, crate::support::http::Route::ok);
+    let env = site();
+    let source = format!("oci://{}/egi/ubuntu", proxy.host());
+    subscribe_with_credentials(&env, &source, &["--tag", "22.04"]).success();
+    env.run(&["sync"]).success();
+    let file = format!("{}%2Fegi%2Fubuntu:22.04", proxy.host());
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{file}"))).unwrap(),
+        layer
+    );
+    // The registry got the credentials; object storage on the other host did not.
+    assert!(
+        proxy
+            .requests()
+            .iter()
+            .any(|(t, auth)| t.contains("/manifests/") && auth.is_some()),
+        "{:?}",
+        proxy.requests()
+    );
+    let fetched = objects.requests_to(&object);
+    assert_eq!(fetched.len(), 1, "{fetched:?}");
+    assert_eq!(fetched[0].header("authorization"), None, "{fetched:?}");
+}
+
+#[test]
+fn a_blob_download_killed_9_resumes_with_a_range_request() {
+    let Some(registry) = Registry::start(Some(("site", "s3cret"))) else {
+        return;
+    };
+    let layer: Vec<u8> = (0..500_000u32).flat_map(u32::to_le_bytes).collect();
+    // The first transfer stalls after 600,000 bytes: the sync is killed there.
+    let (proxy, objects, object) = behind_object_storage(&registry, &layer, |bytes| {
+        crate::support::http::Route::ok(bytes).stall_after(600_000, Duration::from_secs(120))
+    });
+    let env = site();
+    let source = format!("oci://{}/egi/ubuntu", proxy.host());
+    subscribe_with_credentials(&env, &source, &["--tag", "22.04"]).success();
+    let file = format!("{}%2Fegi%2Fubuntu:22.04", proxy.host());
+    let partial = env.path(&format!("cache/partial/{file}"));
+    let mut sync = env.command(&["sync"]).spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::fs::metadata(&partial).map_or(0, |m| m.len()) < 600_000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the download never reached the stall"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    sync.kill().unwrap(); // SIGKILL
+    sync.wait().unwrap();
+    assert!(
+        !env.path(&format!("cache/endorsed/{file}")).exists(),
+        "nothing enters the cache unverified"
+    );
+    objects.route(&object, crate::support::http::Route::ok(layer.clone()));
+    env.run(&["sync"]).success();
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{file}"))).unwrap(),
+        layer
+    );
+    let fetched = objects.requests_to(&object);
+    assert_eq!(fetched.len(), 2, "{fetched:?}");
+    let range = fetched[1].header("range").unwrap_or_default().to_string();
+    let from: u64 = range
+        .strip_prefix("bytes=")
+        .and_then(|r| r.strip_suffix('-'))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no resume: Range {range:?}"));
+    assert!(
+        (600_000..layer.len() as u64).contains(&from),
+        "resumed from {from}"
+    );
 }

@@ -26,8 +26,12 @@ pub(crate) struct HarborDouble {
     requests: Requests,
     rewrite: Rewrite,
     ranges: Arc<Mutex<Vec<(String, String)>>>,
+    redirect: Redirect,
     acceptor: Option<thread::JoinHandle<()>>,
 }
+
+/// Where blob downloads are sent instead (object storage): `<base>/<digest>`.
+type Redirect = Arc<Mutex<Option<String>>>;
 
 impl HarborDouble {
     /// Serves the API pages set with [`Self::page`] and passes the rest to 127.0.0.1:`registry`.
@@ -40,18 +44,27 @@ impl HarborDouble {
         let requests: Requests = Arc::default();
         let rewrite: Rewrite = Arc::default();
         let ranges: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+        let redirect: Redirect = Arc::default();
         let acceptor = {
             let (stop, pages, requests) = (stop.clone(), pages.clone(), requests.clone());
-            let (rewrite, ranges) = (rewrite.clone(), ranges.clone());
+            let (rewrite, ranges, redirect) = (rewrite.clone(), ranges.clone(), redirect.clone());
             thread::spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
                     match listener.accept() {
                         Ok((stream, _)) => {
                             let (pages, requests) = (pages.clone(), requests.clone());
                             let (rewrite, ranges) = (rewrite.clone(), ranges.clone());
+                            let redirect = redirect.lock().unwrap().clone();
                             thread::spawn(move || {
-                                let _ =
-                                    serve(stream, registry, &pages, &requests, &rewrite, &ranges);
+                                let _ = serve(
+                                    stream,
+                                    registry,
+                                    &pages,
+                                    &requests,
+                                    &rewrite,
+                                    &ranges,
+                                    redirect.as_deref(),
+                                );
                             });
                         }
                         Err(_) => thread::sleep(Duration::from_millis(5)),
@@ -66,8 +79,15 @@ impl HarborDouble {
             requests,
             rewrite,
             ranges,
+            redirect,
             acceptor: Some(acceptor),
         }
+    }
+
+    /// From now on, answers blob requests with a redirect to `<base>/<digest>`, as a
+    /// registry in front of object storage does.
+    pub(crate) fn redirect_blobs(&self, base: &str) {
+        *self.redirect.lock().unwrap() = Some(base.to_string());
     }
 
     pub(crate) fn host(&self) -> String {
@@ -115,6 +135,7 @@ fn serve(
     requests: &Mutex<Vec<(String, Option<String>)>>,
     rewrite: &Rewrite,
     ranges: &Mutex<Vec<(String, String)>>,
+    redirect: Option<&str>,
 ) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
@@ -157,6 +178,15 @@ fn serve(
             None => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
                 .to_string(),
         };
+        stream.write_all(answer.as_bytes())?;
+        let _ = stream.shutdown(Shutdown::Both);
+        return Ok(());
+    }
+    if let (Some(base), Some((_, digest))) = (redirect, target.split_once("/blobs/")) {
+        let answer = format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {base}/{digest}\r\n\
+             Content-Length: 0\r\nConnection: close\r\n\r\n"
+        );
         stream.write_all(answer.as_bytes())?;
         let _ = stream.shutdown(Shutdown::Both);
         return Ok(());
