@@ -9,6 +9,9 @@ use serde_json::Value;
 use crate::support::glance::Glance;
 use crate::support::http::{Route, TestServer};
 use crate::support::lists::{image, trust_dir, ListSpec, IMAGE_A, LIST_ID};
+
+/// A second list's identifier (another VO's subscription).
+const LIST_B: &str = "22222222-3333-4444-5555-666666666666";
 use crate::support::pki::TrustDirOptions;
 use crate::support::TestEnv;
 
@@ -25,17 +28,19 @@ fn hook(name: &str) -> PathBuf {
         .join(name)
 }
 
-struct Fixture {
+/// One vmcatcher site (its own database, cache and list server) whose hook talks to a
+/// shared Glance: two of them stand for two subscriptions (two VOs) of one cloud.
+struct Site {
     env: TestEnv,
     server: TestServer,
-    glance: Glance,
+    list_id: String,
+    vo: String,
 }
 
-impl Fixture {
-    /// A site subscribed to a list with image A, the Glance hook installed on PATH and
-    /// pointed at a fresh Glance (no Keystone: `--os-auth-type none`).
-    fn new(settings: &[(&str, &str)]) -> Option<Fixture> {
-        let glance = Glance::start()?;
+impl Site {
+    /// Subscribed to a list (`list_id`, `vo`) with image A, the Glance hook installed on
+    /// PATH and pointed at `glance` (no Keystone: `OS_AUTH_TYPE=none`).
+    fn new(glance: &Glance, list_id: &str, vo: &str, settings: &[(&str, &str)]) -> Site {
         let mut env = TestEnv::new();
         trust_dir(&env, &TrustDirOptions::default());
         env.set("VMCATCHER_CACHE_DIR_CACHE", env.path("cache/endorsed"));
@@ -69,18 +74,23 @@ impl Fixture {
         for (k, v) in settings {
             env.set(k, v);
         }
-        let server = TestServer::http();
-        let f = Fixture {
+        let site = Site {
             env,
-            server,
-            glance,
+            server: TestServer::http(),
+            list_id: list_id.into(),
+            vo: vo.into(),
         };
-        f.serve("1", V1);
-        f.env
-            .run(&["subscribe", "add", &f.server.url("/list"), "--auto-endorse"])
+        site.serve("1", V1);
+        site.env
+            .run(&[
+                "subscribe",
+                "add",
+                &site.server.url("/list"),
+                "--auto-endorse",
+            ])
             .success();
-        f.env.run(&["image", "subscribe", IMAGE_A]).success();
-        Some(f)
+        site.env.run(&["image", "subscribe", IMAGE_A]).success();
+        site
     }
 
     fn serve(&self, version: &str, content: &[u8]) {
@@ -91,6 +101,8 @@ impl Fixture {
         entry["hv:image"]["sl:os"] = "Ubuntu".into();
         entry["hv:image"]["sl:osversion"] = "22.04".into();
         let mut spec = ListSpec::new(version);
+        spec.identifier.clone_from(&self.list_id);
+        spec.vo.clone_from(&self.vo);
         spec.images = vec![entry];
         self.server.route("/list", Route::ok(spec.signed()));
     }
@@ -108,18 +120,44 @@ impl Fixture {
             run.stderr
         );
     }
+}
+
+struct Fixture {
+    site: Site,
+    glance: Glance,
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = Site;
+    fn deref(&self) -> &Site {
+        &self.site
+    }
+}
+
+impl Fixture {
+    /// A site subscribed to the test list ([`LIST_ID`], VO `testvo`) with image A, and a
+    /// fresh Glance.
+    fn new(settings: &[(&str, &str)]) -> Option<Fixture> {
+        let glance = Glance::start()?;
+        let site = Site::new(&glance, LIST_ID, "testvo", settings);
+        Some(Fixture { site, glance })
+    }
 
     /// Glance's images of image A.
     fn ours(&self) -> Vec<Value> {
-        let mut v: Vec<Value> = self
-            .glance
-            .images()
-            .into_iter()
-            .filter(|i| i["vmcatcher_image_id"] == IMAGE_A)
-            .collect();
-        v.sort_by_key(|i| i["created_at"].as_str().unwrap_or("").to_string());
-        v
+        ours(&self.glance)
     }
+}
+
+/// Glance's images of image A, oldest first.
+fn ours(glance: &Glance) -> Vec<Value> {
+    let mut v: Vec<Value> = glance
+        .images()
+        .into_iter()
+        .filter(|i| i["vmcatcher_image_id"] == IMAGE_A)
+        .collect();
+    v.sort_by_key(|i| i["created_at"].as_str().unwrap_or("").to_string());
+    v
 }
 
 #[test]
@@ -234,4 +272,39 @@ fn glance_delete_mode_and_visibility() {
     f.env.run(&["image", "unsubscribe", IMAGE_A]).success();
     f.sync();
     assert!(f.ours().is_empty(), "expired and deleted");
+}
+
+/// Two subscriptions (two VOs' lists) with the same image identifier and the same bytes:
+/// each gets its own copy, and the expiry from one list leaves the other list's copy.
+#[test]
+fn glance_same_image_in_two_lists_gets_a_copy_each() {
+    let Some(glance) = Glance::start() else {
+        return;
+    };
+    let a = Site::new(&glance, LIST_ID, "vo.a.example", &[]);
+    let b = Site::new(&glance, LIST_B, "vo.b.example", &[]);
+    a.sync();
+    b.sync();
+    let images = ours(&glance);
+    assert_eq!(images.len(), 2, "a copy per list: {images:#?}");
+    let of = |list: &str| -> Value {
+        ours(&glance)
+            .into_iter()
+            .find(|i| i["vmcatcher_list_id"] == list)
+            .unwrap_or_else(|| panic!("no image of list {list}: {:#?}", ours(&glance)))
+    };
+    assert_eq!(of(LIST_ID)["vmcatcher_vo"], "vo.a.example");
+    assert_eq!(of(LIST_B)["vmcatcher_vo"], "vo.b.example");
+    assert!(
+        images.iter().all(|i| i["status"] == "active"),
+        "{images:#?}"
+    );
+    b.env.run(&["image", "unsubscribe", IMAGE_A]).success();
+    b.sync();
+    assert_eq!(of(LIST_B)["status"], "deactivated", "list B's copy expired");
+    assert_eq!(of(LIST_ID)["status"], "active", "list A's copy untouched");
+    // A re-run of list A neither uploads again nor reactivates B's.
+    a.sync();
+    assert_eq!(ours(&glance).len(), 2);
+    assert_eq!(of(LIST_B)["status"], "deactivated");
 }

@@ -292,6 +292,8 @@ fn list_call(sha: Option<&str>) -> Vec<String> {
         "vmcatcher",
         "--property",
         &format!("vmcatcher_image_id={IMAGE_ID}"),
+        "--property",
+        &format!("vmcatcher_list_id={LIST_ID}"),
     ]);
     if let Some(sha) = sha {
         v.extend(argv(&["--property", &format!("vmcatcher_sha512={sha}")]));
