@@ -94,12 +94,27 @@ impl Site {
     }
 
     fn serve(&self, version: &str, content: &[u8]) {
+        self.serve_as(version, content, Some("raw"));
+    }
+
+    /// Serves version `version` of image A with `content` and `hv:format` (None: no
+    /// `hv:format` in the list).
+    fn serve_as(&self, version: &str, content: &[u8], format: Option<&str>) {
         let path = format!("/a{version}");
         self.server.route(&path, Route::ok(content.to_vec()));
         let mut entry = image(IMAGE_A, content, &self.server.url(&path));
         entry["hv:image"]["hv:version"] = version.into();
         entry["hv:image"]["sl:os"] = "Ubuntu".into();
         entry["hv:image"]["sl:osversion"] = "22.04".into();
+        match format {
+            Some(f) => entry["hv:image"]["hv:format"] = f.into(),
+            None => {
+                entry["hv:image"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("hv:format");
+            }
+        }
         let mut spec = ListSpec::new(version);
         spec.identifier.clone_from(&self.list_id);
         spec.vo.clone_from(&self.vo);
@@ -120,6 +135,58 @@ impl Site {
             run.stderr
         );
     }
+}
+
+impl Site {
+    /// A sync whose AvailablePostfix the hook refused for good (exit 4): recorded as
+    /// failed, nothing pending (not retried); the hook's stderr line is returned.
+    fn sync_refused(&self) -> String {
+        let run = self.env.run(&["sync"]);
+        run.success();
+        let failed = self.env.run(&["events", "list", "--failed"]);
+        let pending = self.env.run(&["events", "list", "--pending"]);
+        assert!(
+            failed.stdout.contains("AvailablePostfix") && pending.stdout.trim().is_empty(),
+            "expected one refused delivery:\nfailed: {}\npending: {}\nsync stderr:\n{}",
+            failed.stdout,
+            pending.stdout,
+            run.stderr
+        );
+        run.stderr
+    }
+}
+
+/// `qemu-img` for the format tests; `None` (test skipped) outside CI when it is missing.
+fn qemu_img() -> Option<()> {
+    let ok = std::process::Command::new("qemu-img")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "qemu-img is missing in CI (install qemu-utils)"
+        );
+        eprintln!("qemu-img not found: test skipped; install qemu-utils (Debian) to run it");
+        return None;
+    }
+    Some(())
+}
+
+/// A disk image made by `qemu-img create -f <format>` (`args` before the file name).
+fn disk(dir: &std::path::Path, format: &str, args: &[&str]) -> Vec<u8> {
+    let path = dir.join(format!("disk.{format}"));
+    let out = std::process::Command::new("qemu-img")
+        .args(["create", "-q", "-f", format])
+        .args(args)
+        .arg(&path)
+        .arg("1M")
+        .output()
+        .expect("qemu-img create");
+    assert!(out.status.success(), "qemu-img create: {out:?}");
+    std::fs::read(&path).unwrap()
 }
 
 struct Fixture {
@@ -162,7 +229,20 @@ fn ours(glance: &Glance) -> Vec<Value> {
 
 #[test]
 fn glance_upload_replace_and_expire_through_sync() {
-    let Some(f) = Fixture::new(&[]) else { return };
+    upload_replace_and_expire(&[]);
+}
+
+/// The same through the openstack CLI (VMCATCHER_HOOK_GLANCE_CLIENT=openstack, as with
+/// OS_CLOUD).
+#[test]
+fn glance_upload_replace_and_expire_through_the_cli() {
+    upload_replace_and_expire(&[("VMCATCHER_HOOK_GLANCE_CLIENT", "openstack")]);
+}
+
+fn upload_replace_and_expire(settings: &[(&str, &str)]) {
+    let Some(f) = Fixture::new(settings) else {
+        return;
+    };
 
     // First upload: one active image with every property, Glance's own hash the list's.
     f.sync();
@@ -307,4 +387,70 @@ fn glance_same_image_in_two_lists_gets_a_copy_each() {
     a.sync();
     assert_eq!(ours(&glance).len(), 2);
     assert_eq!(of(LIST_B)["status"], "deactivated");
+}
+
+/// With a VO map, images belong to the mapped project (Glance's `owner`) and are looked up
+/// there: the same list mapped to two projects (two sites, or a VO map that changed) gives
+/// each project its own copy, and an expiry in one project leaves the other's.
+#[test]
+fn glance_vo_map_scopes_by_project() {
+    let Some(glance) = Glance::start() else {
+        return;
+    };
+    let with_map = |project: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let map = dir.path().join("vo-map");
+        std::fs::write(&map, format!("# VO = project\nvo.a.example = {project}\n")).unwrap();
+        (dir, map)
+    };
+    let (_da, map_a) = with_map("project-a");
+    let (_db, map_b) = with_map("project-b");
+    let a = Site::new(
+        &glance,
+        LIST_ID,
+        "vo.a.example",
+        &[("VMCATCHER_HOOK_GLANCE_VO_MAP", map_a.to_str().unwrap())],
+    );
+    let b = Site::new(
+        &glance,
+        LIST_ID,
+        "vo.a.example",
+        &[("VMCATCHER_HOOK_GLANCE_VO_MAP", map_b.to_str().unwrap())],
+    );
+    a.sync();
+    b.sync();
+    let images = ours(&glance);
+    assert_eq!(images.len(), 2, "a copy per project: {images:#?}");
+    let of = |owner: &str| -> Value {
+        ours(&glance)
+            .into_iter()
+            .find(|i| i["owner"] == owner)
+            .unwrap_or_else(|| panic!("no image owned by {owner}: {:#?}", ours(&glance)))
+    };
+    assert_eq!(of("project-a")["status"], "active");
+    assert_eq!(of("project-b")["status"], "active");
+    b.env.run(&["image", "unsubscribe", IMAGE_A]).success();
+    b.sync();
+    assert_eq!(of("project-b")["status"], "deactivated");
+    assert_eq!(
+        of("project-a")["status"],
+        "active",
+        "the other project's copy untouched"
+    );
+}
+
+/// A file Glance refuses (HTTP 415: a qcow2 declared `vmdk`) is refused for good (exit 4,
+/// not retried) and leaves no half-created image behind.
+#[test]
+fn glance_refused_upload_is_not_retried_and_leaves_nothing() {
+    let Some(()) = qemu_img() else { return };
+    let Some(f) = Fixture::new(&[]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let qcow2 = disk(dir.path(), "qcow2", &[]);
+    f.serve_as("2", &qcow2, Some("vmdk"));
+    // Version 1 (raw) was not synced yet: the first sync brings version 2 only.
+    let stderr = f.sync_refused();
+    assert!(stderr.contains("vmdk"), "{stderr}");
+    let left: Vec<Value> = f.ours();
+    assert!(left.is_empty(), "nothing left in Glance: {left:#?}");
 }

@@ -118,6 +118,9 @@ impl Site {
                 "https://appdb.example.org/1".into(),
             ),
             ("VMCATCHER_HOOK_GLANCE_MODE", "foreground".into()),
+            // These tests check the openstack CLI path against the stand-in; the API
+            // client is tested against the real Glance (glance.rs).
+            ("VMCATCHER_HOOK_GLANCE_CLIENT", "openstack".into()),
             ("VMCATCHER_HOOK_GLANCE_STATE_DIR", p("state")),
             ("OS_AUTH_URL", "https://keystone.example:5000/v3".into()),
             ("VMCATCHER_HOOK_ONE_DATASTORE", "images".into()),
