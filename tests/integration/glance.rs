@@ -439,18 +439,170 @@ fn glance_vo_map_scopes_by_project() {
     );
 }
 
-/// A file Glance refuses (HTTP 415: a qcow2 declared `vmdk`) is refused for good (exit 4,
-/// not retried) and leaves no half-created image behind.
+/// A file whose real format is not its `hv:format` (`raw` on a qcow2: Glance takes it and
+/// the result does not boot; `vmdk` on a qcow2: Glance answers 415) is refused for good
+/// (exit 4 naming both, not retried) and leaves nothing in Glance.
 #[test]
-fn glance_refused_upload_is_not_retried_and_leaves_nothing() {
+fn glance_format_mismatch_is_refused_and_leaves_nothing() {
     let Some(()) = qemu_img() else { return };
     let Some(f) = Fixture::new(&[]) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let qcow2 = disk(dir.path(), "qcow2", &[]);
-    f.serve_as("2", &qcow2, Some("vmdk"));
-    // Version 1 (raw) was not synced yet: the first sync brings version 2 only.
-    let stderr = f.sync_refused();
-    assert!(stderr.contains("vmdk"), "{stderr}");
-    let left: Vec<Value> = f.ours();
-    assert!(left.is_empty(), "nothing left in Glance: {left:#?}");
+    for (version, declared, cluster) in [("2", "raw", "65536"), ("3", "vmdk", "4096")] {
+        let qcow2 = disk(
+            dir.path(),
+            "qcow2",
+            &["-o", &format!("cluster_size={cluster}")],
+        );
+        f.serve_as(version, &qcow2, Some(declared));
+        let stderr = f.sync_refused();
+        assert!(
+            stderr.contains(&format!("hv:format={declared}")) && stderr.contains("qcow2"),
+            "{stderr}"
+        );
+        let left: Vec<Value> = f.ours();
+        assert!(left.is_empty(), "nothing left in Glance: {left:#?}");
+    }
+}
+
+/// Runs python3 with `script` and `args` (tar and gzip files for the tests).
+fn python(script: &str, args: &[&std::path::Path]) {
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "python3: {out:?}");
+}
+
+/// An OVA: a descriptor referencing `disk.vmdk`, and the disk.
+fn ova(dir: &std::path::Path, vmdk: &[u8]) -> Vec<u8> {
+    let disk = dir.join("disk.vmdk");
+    std::fs::write(&disk, vmdk).unwrap();
+    let ovf = dir.join("appliance.ovf");
+    std::fs::write(
+        &ovf,
+        r#"<?xml version="1.0"?>
+<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1">
+  <References><File ovf:href="disk.vmdk" ovf:id="file1"/></References>
+</Envelope>
+"#,
+    )
+    .unwrap();
+    let out = dir.join("appliance.ova");
+    python(
+        "import sys, tarfile\n\
+         with tarfile.open(sys.argv[1], 'w', format=tarfile.USTAR_FORMAT) as t:\n\
+         \x20   t.add(sys.argv[2], 'appliance.ovf'); t.add(sys.argv[3], 'disk.vmdk')",
+        &[&out, &ovf, &disk],
+    );
+    std::fs::read(out).unwrap()
+}
+
+fn gzip(dir: &std::path::Path, content: &[u8]) -> Vec<u8> {
+    let input = dir.join("plain");
+    std::fs::write(&input, content).unwrap();
+    let out = dir.join("plain.gz");
+    python(
+        "import sys, gzip, shutil\n\
+         with open(sys.argv[2], 'rb') as i, gzip.open(sys.argv[1], 'wb') as o: shutil.copyfileobj(i, o)",
+        &[&out, &input],
+    );
+    std::fs::read(out).unwrap()
+}
+
+/// The newest of image A's Glance images.
+fn newest(glance: &Glance) -> Value {
+    ours(glance).pop().expect("an image in Glance")
+}
+
+/// Real disk images made by qemu-img, synced one version after another: each is uploaded
+/// in its real format (detected, and checked against `hv:format` where the list gives
+/// one), an OVA and a gzip file unpacked, and Glance's own hash is the list's SHA-512
+/// when the file is uploaded as it is, the recorded `vmcatcher_upload_sha512` otherwise.
+#[test]
+fn glance_uploads_each_format_as_it_really_is() {
+    let Some(()) = qemu_img() else { return };
+    let Some(f) = Fixture::new(&[]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let as_is = [
+        ("2", disk(dir.path(), "qcow2", &[]), Some("qcow2"), "qcow2"),
+        ("3", disk(dir.path(), "vmdk", &[]), None, "vmdk"),
+        ("4", disk(dir.path(), "vpc", &[]), Some("vhd"), "vhd"),
+        ("5", disk(dir.path(), "raw", &[]), None, "raw"),
+    ];
+    for (version, content, declared, expected) in &as_is {
+        f.serve_as(version, content, *declared);
+        f.sync();
+        let image = newest(&f.glance);
+        assert_eq!(image["vmcatcher_version"], *version);
+        assert_eq!(image["status"], "active", "{image:#?}");
+        assert_eq!(image["disk_format"], *expected, "{image:#?}");
+        assert_eq!(image["container_format"], "bare");
+        assert_eq!(image["os_hash_value"], sha512(content), "uploaded as it is");
+        assert!(image.get("vmcatcher_upload_sha512").is_none(), "{image:#?}");
+    }
+
+    // An OVA: its one disk is uploaded, with its own checksum recorded.
+    let vmdk = disk(dir.path(), "vmdk", &["-o", "compat6"]);
+    f.serve_as("6", &ova(dir.path(), &vmdk), Some("OVA"));
+    f.sync();
+    let image = newest(&f.glance);
+    assert_eq!(image["vmcatcher_version"], "6");
+    assert_eq!(image["disk_format"], "vmdk");
+    assert_eq!(image["container_format"], "bare");
+    assert_eq!(
+        image["os_hash_value"],
+        sha512(&vmdk),
+        "the disk, not the OVA"
+    );
+    assert_eq!(image["vmcatcher_upload_sha512"], sha512(&vmdk));
+    assert_ne!(image["vmcatcher_sha512"], image["vmcatcher_upload_sha512"]);
+    assert_eq!(image["vmcatcher_upload_from"], "ova:disk.vmdk");
+
+    // A gzip-compressed qcow2 without hv:format: uncompressed, detected.
+    let qcow2 = disk(dir.path(), "qcow2", &["-o", "cluster_size=4096"]);
+    f.serve_as("7", &gzip(dir.path(), &qcow2), None);
+    f.sync();
+    let image = newest(&f.glance);
+    assert_eq!(image["vmcatcher_version"], "7");
+    assert_eq!(image["disk_format"], "qcow2");
+    assert_eq!(image["os_hash_value"], sha512(&qcow2));
+    assert_eq!(image["vmcatcher_upload_sha512"], sha512(&qcow2));
+    assert_eq!(image["vmcatcher_upload_from"], "gzip");
+    let scratch = f.env.path("hook-state/scratch");
+    assert_eq!(
+        std::fs::read_dir(&scratch)
+            .map(Iterator::count)
+            .unwrap_or(0),
+        0,
+        "the scratch files are removed"
+    );
+}
+
+/// VMCATCHER_HOOK_GLANCE_FORMATS=qcow2,raw: a vmdk is converted to qcow2 (the first
+/// accepted format) with qemu-img; an accepted format is uploaded as it is.
+#[test]
+fn glance_converts_to_the_sites_formats() {
+    let Some(()) = qemu_img() else { return };
+    let Some(f) = Fixture::new(&[("VMCATCHER_HOOK_GLANCE_FORMATS", "qcow2,raw")]) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let vmdk = disk(dir.path(), "vmdk", &[]);
+    f.serve_as("2", &vmdk, Some("vmdk"));
+    f.sync();
+    let image = newest(&f.glance);
+    assert_eq!(image["disk_format"], "qcow2", "{image:#?}");
+    assert_eq!(image["vmcatcher_sha512"], sha512(&vmdk));
+    assert_eq!(image["vmcatcher_upload_from"], "vmdk->qcow2");
+    assert_eq!(image["os_hash_value"], image["vmcatcher_upload_sha512"]);
+    assert_ne!(image["os_hash_value"], sha512(&vmdk));
+
+    let raw = disk(dir.path(), "raw", &[]);
+    f.serve_as("3", &raw, Some("raw"));
+    f.sync();
+    let image = newest(&f.glance);
+    assert_eq!(image["disk_format"], "raw");
+    assert_eq!(image["os_hash_value"], sha512(&raw), "accepted: as it is");
 }
