@@ -106,6 +106,8 @@ impl Site {
         entry["hv:image"]["hv:version"] = version.into();
         entry["hv:image"]["sl:os"] = "Ubuntu".into();
         entry["hv:image"]["sl:osversion"] = "22.04".into();
+        entry["hv:image"]["hv:ram_minimum"] = "512".into();
+        entry["hv:image"]["ad:user:fullname"] = "Ana Endorser".into();
         match format {
             Some(f) => entry["hv:image"]["hv:format"] = f.into(),
             None => {
@@ -210,6 +212,22 @@ impl Fixture {
         Some(Fixture { site, glance })
     }
 
+    /// `openstack image show -f json ID`, as an administrator sees the image.
+    fn show(&self, id: &str) -> Value {
+        let out = std::process::Command::new(self.glance.openstack())
+            .args(["image", "show", "-f", "json", id])
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", self.env.path("home"))
+            .env("OS_AUTH_TYPE", "none")
+            .env("OS_ENDPOINT", &self.glance.url)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("openstack image show");
+        assert!(out.status.success(), "openstack image show: {out:?}");
+        serde_json::from_slice(&out.stdout).expect("image show JSON")
+    }
+
     /// Glance's images of image A.
     fn ours(&self) -> Vec<Value> {
         ours(&self.glance)
@@ -274,6 +292,33 @@ fn upload_replace_and_expire(settings: &[(&str, &str)]) {
     assert_eq!(s("name"), format!("Image {IMAGE_A}"));
     assert_eq!(first["size"], V1.len());
     assert_eq!(first["tags"], serde_json::json!(["vmcatcher"]));
+
+    // The properties EGI's information system reads, as the CLI shows them.
+    let shown = f.show(first["id"].as_str().unwrap());
+    let p = &shown["properties"];
+    assert_eq!(p["vmcatcher_event_dc_description"], "a test image");
+    assert_eq!(
+        p["vmcatcher_event_ad_mpuri"],
+        format!("https://mp.example/{IMAGE_A}:1/")
+    );
+    assert_eq!(p["os_distro"], "ubuntu");
+    assert_eq!(p["os_version"], "22.04");
+    assert_eq!(p["architecture"], "x86_64");
+    assert_eq!(shown["min_ram"], 512, "hv:ram_minimum");
+    assert_eq!(shown["min_disk"], 0, "the list gives none");
+    let attributes: Value = serde_json::from_str(
+        p["APPLIANCE_ATTRIBUTES"]
+            .as_str()
+            .expect("APPLIANCE_ATTRIBUTES"),
+    )
+    .expect("APPLIANCE_ATTRIBUTES is JSON");
+    assert_eq!(attributes["dc:identifier"], IMAGE_A);
+    assert_eq!(attributes["hv:ram_minimum"], "512");
+    assert_eq!(
+        attributes["ad:user:fullname"], "Ana Endorser",
+        "the whole list entry, not only what has a variable"
+    );
+    assert_eq!(attributes["sl:checksum:sha512"], sha512(V1));
 
     // A re-run with nothing new uploads nothing.
     f.sync();

@@ -177,6 +177,10 @@ impl Site {
                     .map(|a| match a.strip_prefix("/dev/fd/") {
                         // The descriptor number depends on what the test runner left open.
                         Some(n) if n.parse::<u32>().is_ok_and(|n| n >= 10) => "/dev/fd/N".into(),
+                        // Checked on its own (glance_records_the_ecosystems_properties).
+                        _ if a.starts_with("APPLIANCE_ATTRIBUTES=") => {
+                            "APPLIANCE_ATTRIBUTES=<json>".into()
+                        }
                         _ => a.to_string(),
                     })
                     .collect()
@@ -369,11 +373,17 @@ fn create_call(site: &Site, disk: &str) -> Vec<String> {
         "--property",
         "vmcatcher_mpuri=https://appdb.example.org/1",
         "--property",
+        "vmcatcher_event_ad_mpuri=https://appdb.example.org/1",
+        "--property",
+        "vmcatcher_event_dc_description=A \"minimal\" image",
+        "--property",
         "os_distro=ubuntu",
         "--property",
         "os_version=22.04",
         "--property",
         "architecture=x86_64",
+        "--property",
+        "APPLIANCE_ATTRIBUTES=<json>",
         "-f",
         "json",
         "--",
@@ -405,6 +415,64 @@ fn glance_uploads_a_new_image_with_its_identifiers() {
         vec![argv(&["info", "--output=json", "/dev/fd/N"])],
         "the real format is checked against hv:format, on the open file"
     );
+}
+
+/// The properties EGI's information system reads: APPLIANCE_ATTRIBUTES is the image's list
+/// entry (VMCATCHER_EVENT_IMAGE_JSON, or what the variables give), min_ram the list's
+/// hv:ram_minimum, os_distro from sl:osname when sl:os is only "Linux".
+#[test]
+fn glance_records_the_ecosystems_properties() {
+    let raw_call = |site: &Site| -> Vec<String> {
+        let text = std::fs::read_to_string(site.stub("openstack").join("calls")).unwrap();
+        let create = text
+            .split("\x1e\n")
+            .find(|c| c.starts_with("image\x1fcreate"))
+            .expect("a create call")
+            .to_string();
+        create.split('\x1f').map(str::to_string).collect()
+    };
+    let attributes = |call: &[String]| -> serde_json::Value {
+        let arg = call
+            .iter()
+            .find_map(|a| a.strip_prefix("APPLIANCE_ATTRIBUTES="))
+            .expect("APPLIANCE_ATTRIBUTES");
+        serde_json::from_str(arg).expect("APPLIANCE_ATTRIBUTES is JSON")
+    };
+    // Without VMCATCHER_EVENT_IMAGE_JSON (an older vmcatcher): from the variables.
+    let site = Site::new(b"qcow2 bytes");
+    site.answer("openstack", 1, "[]")
+        .answer("openstack", 2, "[]")
+        .answer("openstack", 3, r#"{"id": "g-new", "status": "active"}"#);
+    site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
+    let a = attributes(&raw_call(&site));
+    assert_eq!(a["dc:identifier"], IMAGE_ID);
+    assert_eq!(a["dc:description"], "A \"minimal\" image");
+    assert_eq!(a["ad:mpuri"], "https://appdb.example.org/1");
+
+    // With it: the list's own entry, min_ram, sl:osname.
+    let mut site = Site::new(b"qcow2 bytes");
+    let entry = serde_json::json!({
+        "dc:identifier": IMAGE_ID, "hv:ram_minimum": "512", "hv:core_minimum": "1",
+        "sl:osname": "CentOS", "ad:user:fullname": "Ana Endorser",
+    });
+    site.set("VMCATCHER_EVENT_IMAGE_JSON", &entry.to_string())
+        .set("VMCATCHER_EVENT_SL_OS", "Linux")
+        .set("VMCATCHER_EVENT_SL_OSVERSION", "7");
+    site.answer("openstack", 1, "[]")
+        .answer("openstack", 2, "[]")
+        .answer("openstack", 3, r#"{"id": "g-new", "status": "active"}"#);
+    site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
+    let call = raw_call(&site);
+    assert_eq!(attributes(&call), entry);
+    let after = |flag: &str| {
+        call.iter()
+            .position(|a| a == flag)
+            .map(|i| call[i + 1].clone())
+    };
+    assert_eq!(after("--min-ram").as_deref(), Some("512"));
+    assert_eq!(after("--min-disk"), None, "the list gives none");
+    assert!(call.contains(&"os_distro=centos".to_string()), "{call:?}");
+    assert!(call.contains(&"os_version=7".to_string()), "{call:?}");
 }
 
 #[test]
