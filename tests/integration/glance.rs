@@ -651,3 +651,61 @@ fn glance_converts_to_the_sites_formats() {
     assert_eq!(image["disk_format"], "raw");
     assert_eq!(image["os_hash_value"], sha512(&raw), "accepted: as it is");
 }
+
+/// An unchanged image (a re-delivered AvailablePostfix, a retry) costs one Glance request
+/// with the API client: one `GET /v2/images` filtered on the server, no client process.
+#[test]
+fn glance_unchanged_image_costs_one_request() {
+    let Some(f) = Fixture::new(&[]) else { return };
+    f.sync();
+    let before = f.ours();
+    assert_eq!(before.len(), 1);
+    let hook = f.env.path("bin/vmcatcher-hook-glance");
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new(&hook)
+        .arg("AvailablePostfix")
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", f.env.path("home"))
+        .env(
+            "VMCATCHER_HOOK_GLANCE_ENV",
+            f.env.path("glance.env").to_str().unwrap(),
+        )
+        .env("VMCATCHER_HOOK_GLANCE_MODE", "foreground")
+        .env("VMCATCHER_HOOK_GLANCE_STATE_DIR", f.env.path("hook-state"))
+        .env("VMCATCHER_CACHE_DIR_CACHE", f.env.path("cache/endorsed"))
+        .env("VMCATCHER_EVENT_TYPE", "AvailablePostfix")
+        .env("VMCATCHER_EVENT_DC_IDENTIFIER", IMAGE_A)
+        .env("VMCATCHER_EVENT_FILENAME", IMAGE_A)
+        .env("VMCATCHER_EVENT_SL_CHECKSUM_SHA512", sha512(V1))
+        .env("VMCATCHER_EVENT_IL_DC_IDENTIFIER", LIST_ID)
+        .env("VMCATCHER_EVENT_VO", "testvo")
+        .env("VMCATCHER_EVENT_HV_FORMAT", "raw")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the hook");
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let requests: Vec<&str> = stderr
+        .lines()
+        .filter(|l| {
+            [
+                "GET http",
+                "POST http",
+                "PUT http",
+                "PATCH http",
+                "DELETE http",
+            ]
+            .iter()
+            .any(|m| l.contains(m))
+        })
+        .collect();
+    assert_eq!(requests.len(), 1, "one request: {stderr}");
+    assert!(stderr.contains("already in Glance"), "{stderr}");
+    assert!(!stderr.contains("running "), "no subprocess: {stderr}");
+    let after = f.ours();
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0]["updated_at"], before[0]["updated_at"]);
+    eprintln!("unchanged image: {elapsed:?}");
+}
