@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::support::glance::Glance;
+use crate::support::glance::{free_port, Glance};
 use crate::support::http::{Route, TestServer};
+use crate::support::keystone::{Keystone, ADMIN_PASSWORD, MEMBER_PASSWORD};
 use crate::support::lists::{image, trust_dir, ListSpec, IMAGE_A, LIST_ID};
 
 /// A second list's identifier (another VO's subscription).
@@ -708,4 +709,129 @@ fn glance_unchanged_image_costs_one_request() {
     assert_eq!(after.len(), 1);
     assert_eq!(after[0]["updated_at"], before[0]["updated_at"]);
     eprintln!("unchanged image: {elapsed:?}");
+}
+
+/// Glance behind a real Keystone 30 with Glance's default policies: admin credentials with
+/// a VO map (a project name, looked up in Keystone) put the image in that project; member
+/// credentials upload private, shared and community images into their own project, and
+/// are refused public visibility and another project (HTTP 403: exit 4, not retried).
+#[test]
+fn glance_behind_keystone_admin_and_member_credentials() {
+    let port = free_port();
+    let Some(ks) = Keystone::start(&format!("http://127.0.0.1:{port}")) else {
+        return;
+    };
+    let Some(glance) = Glance::start_with(Some(&ks), port) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, content: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let credentials = |user: &str, password: &str, project: &str| {
+        file(
+            &format!("{user}-{project}.env"),
+            format!(
+                "OS_AUTH_URL={}/v3\nOS_USERNAME={user}\nOS_PASSWORD={password}\n\
+                 OS_PROJECT_NAME={project}\nOS_USER_DOMAIN_NAME=Default\n\
+                 OS_PROJECT_DOMAIN_NAME=Default\n",
+                ks.url
+            ),
+        )
+    };
+    let admin = credentials("admin", ADMIN_PASSWORD, "admin");
+    let member = credentials("member", MEMBER_PASSWORD, "vo-a");
+    let map_a = file("map-a", "vo.a.example = vo-a\n".into());
+    let map_b = file("map-b", "vo.b.example = vo-b\n".into());
+    let of = |list: &str| -> Option<Value> {
+        ours(&glance)
+            .into_iter()
+            .find(|i| i["vmcatcher_list_id"] == list)
+    };
+    let list = |n: u32| format!("{n:08}-0000-4000-8000-000000000000");
+
+    // Admin, VO map: the image is in vo-a (the name resolved to its ID), community.
+    let site = Site::new(
+        &glance,
+        &list(1),
+        "vo.a.example",
+        &[
+            ("VMCATCHER_HOOK_GLANCE_ENV", &admin),
+            ("VMCATCHER_HOOK_GLANCE_VO_MAP", &map_a),
+            ("VMCATCHER_HOOK_GLANCE_VISIBILITY", "community"),
+        ],
+    );
+    site.sync();
+    let image = of(&list(1)).expect("admin's upload");
+    assert_eq!(image["owner"], ks.projects["vo-a"].as_str(), "{image:#?}");
+    assert_eq!(image["visibility"], "community");
+    assert_eq!(image["os_hash_value"], sha512(V1));
+
+    // Admin, public: allowed.
+    let site = Site::new(
+        &glance,
+        &list(2),
+        "vo.x.example",
+        &[
+            ("VMCATCHER_HOOK_GLANCE_ENV", &admin),
+            ("VMCATCHER_HOOK_GLANCE_VISIBILITY", "public"),
+        ],
+    );
+    site.sync();
+    assert_eq!(of(&list(2)).expect("public upload")["visibility"], "public");
+
+    // Member: private, shared and community uploads in its own project; expiry deletes.
+    for (n, visibility) in [(3, "private"), (4, "shared"), (5, "community")] {
+        let site = Site::new(
+            &glance,
+            &list(n),
+            "vo.x.example",
+            &[
+                ("VMCATCHER_HOOK_GLANCE_ENV", &member),
+                ("VMCATCHER_HOOK_GLANCE_VISIBILITY", visibility),
+                ("VMCATCHER_HOOK_GLANCE_ON_EXPIRE", "delete"),
+            ],
+        );
+        site.sync();
+        let image = of(&list(n)).unwrap_or_else(|| panic!("member's {visibility} upload"));
+        assert_eq!(image["visibility"], visibility);
+        assert_eq!(image["owner"], ks.projects["vo-a"].as_str());
+        site.env.run(&["image", "unsubscribe", IMAGE_A]).success();
+        site.sync();
+        assert!(of(&list(n)).is_none(), "{visibility}: expired and deleted");
+    }
+
+    // Member, public: Glance's policy refuses (403), for good.
+    let site = Site::new(
+        &glance,
+        &list(6),
+        "vo.x.example",
+        &[
+            ("VMCATCHER_HOOK_GLANCE_ENV", &member),
+            ("VMCATCHER_HOOK_GLANCE_VISIBILITY", "public"),
+        ],
+    );
+    let stderr = site.sync_refused();
+    assert!(stderr.contains("403"), "{stderr}");
+    assert!(of(&list(6)).is_none());
+
+    // Member with a VO map naming another project: refused (403), for good.
+    let site = Site::new(
+        &glance,
+        &list(7),
+        "vo.b.example",
+        &[
+            ("VMCATCHER_HOOK_GLANCE_ENV", &member),
+            ("VMCATCHER_HOOK_GLANCE_VO_MAP", &map_b),
+        ],
+    );
+    let stderr = site.sync_refused();
+    assert!(stderr.contains("403"), "{stderr}");
+    assert!(of(&list(7)).is_none());
+    assert!(
+        !stderr.contains(MEMBER_PASSWORD) && !stderr.contains(ADMIN_PASSWORD),
+        "no password in the log"
+    );
 }

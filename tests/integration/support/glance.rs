@@ -38,12 +38,12 @@ fn target_dir() -> PathBuf {
 
 /// Fails in CI, skips (with a message) elsewhere.
 #[track_caller]
-fn unavailable(why: &str) -> Option<PathBuf> {
+pub(crate) fn unavailable(why: &str) -> Option<PathBuf> {
     assert!(
         std::env::var_os("CI").is_none(),
-        "real Glance unavailable in CI: {why}"
+        "real OpenStack service unavailable in CI: {why}"
     );
-    eprintln!("real Glance unavailable ({why}): test skipped; install Python >= 3.11 with venv (Debian: python3-venv) and reach PyPI");
+    eprintln!("real OpenStack service unavailable ({why}): test skipped; install Python >= 3.11 with venv (Debian: python3-venv) and reach PyPI");
     None
 }
 
@@ -75,7 +75,7 @@ fn python() -> Option<PathBuf> {
 }
 
 /// Runs `cmd` within `limit`; its output goes to `log`.
-fn run_logged(cmd: &mut Command, log: &Path, limit: Duration) -> Result<(), String> {
+pub(crate) fn run_logged(cmd: &mut Command, log: &Path, limit: Duration) -> Result<(), String> {
     let out = std::fs::File::create(log).map_err(|e| e.to_string())?;
     let err = out.try_clone().map_err(|e| e.to_string())?;
     let mut child = cmd
@@ -108,16 +108,21 @@ fn run_logged(cmd: &mut Command, log: &Path, limit: Duration) -> Result<(), Stri
     }
 }
 
-/// The virtualenv, made on first use (one test makes it, the others wait on the lock).
+/// The Glance virtualenv, made on first use (one test makes it, the others wait on the lock).
 pub(crate) fn venv() -> Option<PathBuf> {
+    venv_of(VENV, PACKAGES)
+}
+
+/// The virtualenv `name` with `packages` under `<target>/test-tools`, made on first use.
+pub(crate) fn venv_of(venv_name: &str, packages: &[&str]) -> Option<PathBuf> {
     let tools = target_dir().join("test-tools");
     std::fs::create_dir_all(&tools).expect("test-tools directory");
-    let venv = tools.join(VENV);
+    let venv = tools.join(venv_name);
     let ready = venv.join(".vmcatcher-ready");
-    let lock = std::fs::File::create(tools.join(format!("{VENV}.lock"))).expect("lock file");
+    let lock = std::fs::File::create(tools.join(format!("{venv_name}.lock"))).expect("lock file");
     // SAFETY: flock(2) on a descriptor we own; released when `lock` is closed.
     let locked = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX) };
-    assert_eq!(locked, 0, "cannot lock the Glance virtualenv");
+    assert_eq!(locked, 0, "cannot lock the virtualenv {venv_name}");
     if ready.exists() {
         return Some(venv);
     }
@@ -126,7 +131,7 @@ pub(crate) fn venv() -> Option<PathBuf> {
     };
     let _ = std::fs::remove_dir_all(&venv);
     let started = Instant::now();
-    let log = tools.join(format!("{VENV}.log"));
+    let log = tools.join(format!("{venv_name}.log"));
     let home = tools.join("pip-home");
     let _ = std::fs::create_dir_all(&home);
     let made = run_logged(
@@ -142,7 +147,7 @@ pub(crate) fn venv() -> Option<PathBuf> {
         run_logged(
             Command::new(venv.join("bin/pip"))
                 .args(["install", "--quiet", "--disable-pip-version-check"])
-                .args(PACKAGES)
+                .args(packages)
                 .env_clear()
                 .env("PATH", "/usr/bin:/bin")
                 .env("HOME", &home),
@@ -152,12 +157,12 @@ pub(crate) fn venv() -> Option<PathBuf> {
     });
     if let Err(why) = made {
         let _ = std::fs::remove_dir_all(&venv);
-        return unavailable(&format!("installing {} failed: {why}", PACKAGES.join(" ")));
+        return unavailable(&format!("installing {} failed: {why}", packages.join(" ")));
     }
-    std::fs::write(&ready, PACKAGES.join("\n")).expect("ready marker");
+    std::fs::write(&ready, packages.join("\n")).expect("ready marker");
     eprintln!(
         "installed {} into {} in {:.0} s",
-        PACKAGES.join(" "),
+        packages.join(" "),
         venv.display(),
         started.elapsed().as_secs_f64()
     );
@@ -168,11 +173,13 @@ pub(crate) fn venv() -> Option<PathBuf> {
 pub(crate) struct Glance {
     pub url: String,
     pub venv: PathBuf,
+    /// An admin token for the test's own reads (Glance behind Keystone).
+    pub token: Option<String>,
     child: Child,
     root: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("a free loopback port")
@@ -182,6 +189,15 @@ fn free_port() -> u16 {
 impl Glance {
     /// Starts a fresh Glance; `None` when it cannot be had outside CI (test skipped).
     pub(crate) fn start() -> Option<Glance> {
+        Glance::start_with(None, free_port())
+    }
+
+    /// Starts a fresh Glance on `port`; behind `keystone` (its `keystone` paste flavor and
+    /// default policies) or Keystone-less.
+    pub(crate) fn start_with(
+        keystone: Option<&super::keystone::Keystone>,
+        port: u16,
+    ) -> Option<Glance> {
         let venv = venv()?;
         let dir = tempfile::tempdir().expect("temp dir");
         let etc = dir.path().join("etc");
@@ -203,9 +219,21 @@ impl Glance {
                  [fs]\nfilesystem_store_datadir = {d}/images\n\
                  [os_glance_staging_store]\nfilesystem_store_datadir = {d}/staging\n\
                  [os_glance_tasks_store]\nfilesystem_store_datadir = {d}/tasks\n\
-                 [database]\nconnection = sqlite:///{d}/glance.sqlite\n\
-                 [paste_deploy]\nflavor =\n\
-                 [oslo_policy]\nenforce_new_defaults = false\nenforce_scope = false\n"
+                 [database]\nconnection = sqlite:///{d}/glance.sqlite\n{}",
+                match keystone {
+                    None => "[paste_deploy]\nflavor =\n\
+                             [oslo_policy]\nenforce_new_defaults = false\nenforce_scope = false\n"
+                        .to_string(),
+                    Some(k) => format!(
+                        "[paste_deploy]\nflavor = keystone\n\
+                         [keystone_authtoken]\nwww_authenticate_uri = {url}/v3\nauth_url = {url}\n\
+                         auth_type = password\nusername = admin\npassword = {pw}\n\
+                         project_name = admin\nuser_domain_name = Default\n\
+                         project_domain_name = Default\n",
+                        url = k.url,
+                        pw = super::keystone::ADMIN_PASSWORD
+                    ),
+                }
             ),
         )
         .expect("glance-api.conf");
@@ -221,7 +249,6 @@ impl Glance {
             Duration::from_secs(120),
         )
         .unwrap_or_else(|e| panic!("glance-manage db_sync: {e}"));
-        let port = free_port();
         let log = std::fs::File::create(dir.path().join("glance-api.log")).expect("log");
         let child = Command::new("/usr/bin/timeout")
             .arg(LIFETIME.to_string())
@@ -247,6 +274,7 @@ impl Glance {
         let mut glance = Glance {
             url: format!("http://127.0.0.1:{port}"),
             venv,
+            token: keystone.map(|k| k.admin_token.clone()),
             child,
             root: dir,
         };
@@ -282,9 +310,14 @@ impl Glance {
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .ok()?;
+        let auth = self
+            .token
+            .as_ref()
+            .map(|t| format!("X-Auth-Token: {t}\r\n"))
+            .unwrap_or_default();
         write!(
             stream,
-            "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n\r\n"
+            "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n{auth}\r\n"
         )
         .ok()?;
         let mut answer = String::new();

@@ -2,6 +2,7 @@
 pub(crate) mod env;
 pub(crate) mod glance;
 pub(crate) mod http;
+pub(crate) mod keystone;
 pub(crate) mod legacy;
 pub(crate) mod lists;
 pub(crate) mod one_template;
