@@ -242,7 +242,16 @@ fn ours(glance: &Glance) -> Vec<Value> {
         .into_iter()
         .filter(|i| i["vmcatcher_image_id"] == IMAGE_A)
         .collect();
-    v.sort_by_key(|i| i["created_at"].as_str().unwrap_or("").to_string());
+    // Glance's times have whole seconds: two uploads in one second are told apart by
+    // their version.
+    v.sort_by_key(|i| {
+        (
+            i["created_at"].as_str().unwrap_or("").to_string(),
+            i["vmcatcher_version"]
+                .as_str()
+                .and_then(|v| v.parse::<u64>().ok()),
+        )
+    });
     v
 }
 
@@ -557,9 +566,14 @@ fn gzip(dir: &std::path::Path, content: &[u8]) -> Vec<u8> {
     std::fs::read(out).unwrap()
 }
 
-/// The newest of image A's Glance images.
+/// The current (active) one of image A's Glance images: the others are retired.
 fn newest(glance: &Glance) -> Value {
-    ours(glance).pop().expect("an image in Glance")
+    let mut active: Vec<Value> = ours(glance)
+        .into_iter()
+        .filter(|i| i["status"] == "active")
+        .collect();
+    assert_eq!(active.len(), 1, "one current version: {active:#?}");
+    active.pop().unwrap()
 }
 
 /// Real disk images made by qemu-img, synced one version after another: each is uploaded

@@ -819,28 +819,26 @@ fn glance_refuses_bad_ovas_before_any_upload() {
     }
 
     // A tar that hv:format calls qcow2, and a qcow2 that hv:format calls OVA.
-    let mut site = Site::new(&tar(&[("a.ovf", OVF, "file"), ("disk.vmdk", b"d", "file")]));
-    site.set("VMCATCHER_EVENT_HV_FORMAT", "qcow2");
-    site.answer("openstack", 1, "[]")
-        .answer("openstack", 2, "[]");
-    let out = site.run("vmcatcher-hook-glance", "AvailablePostfix", 4);
-    assert!(
-        out.stderr
-            .contains("hv:format=qcow2 but the file is a tar archive"),
-        "{}",
-        out.stderr
-    );
-    let mut site = Site::new(b"QFI\xfb not a tar");
-    site.set("VMCATCHER_EVENT_HV_FORMAT", "OVA");
-    site.answer("openstack", 1, "[]")
-        .answer("openstack", 2, "[]");
-    let out = site.run("vmcatcher-hook-glance", "AvailablePostfix", 4);
-    assert!(
-        out.stderr
-            .contains("hv:format=ova but the file is not a tar archive"),
-        "{}",
-        out.stderr
-    );
+    let a_tar = tar(&[("a.ovf", OVF, "file"), ("disk.vmdk", b"d", "file")]);
+    for (content, declared, why) in [
+        (
+            &a_tar[..],
+            "qcow2",
+            "hv:format=qcow2 but the file is a tar archive",
+        ),
+        (
+            b"QFI\xfb not a tar",
+            "OVA",
+            "hv:format=ova but the file is not a tar archive",
+        ),
+    ] {
+        let mut site = Site::new(content);
+        site.set("VMCATCHER_EVENT_HV_FORMAT", declared);
+        site.answer("openstack", 1, "[]")
+            .answer("openstack", 2, "[]");
+        let out = site.run("vmcatcher-hook-glance", "AvailablePostfix", 4);
+        assert!(out.stderr.contains(why), "{}", out.stderr);
+    }
 }
 
 #[test]

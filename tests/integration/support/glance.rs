@@ -249,28 +249,14 @@ impl Glance {
             Duration::from_secs(120),
         )
         .unwrap_or_else(|e| panic!("glance-manage db_sync: {e}"));
-        let log = std::fs::File::create(dir.path().join("glance-api.log")).expect("log");
-        let child = Command::new("/usr/bin/timeout")
-            .arg(LIFETIME.to_string())
-            .arg(venv.join("bin/gunicorn"))
-            .args(["--bind", &format!("127.0.0.1:{port}")])
-            .args(["--worker-class", "gthread", "--threads", "4"])
-            .arg("--no-control-socket")
-            .arg("glance.wsgi.api:application")
-            .env_clear()
-            .env(
-                "PATH",
-                format!("{}:/usr/bin:/bin", venv.join("bin").display()),
-            )
-            .env("HOME", dir.path())
-            .env("OS_GLANCE_CONFIG_DIR", &etc)
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .process_group(0)
-            .spawn()
-            .expect("start gunicorn");
+        let child = gunicorn(
+            &venv,
+            port,
+            "glance.wsgi.api:application",
+            dir.path(),
+            ("OS_GLANCE_CONFIG_DIR", &etc),
+            &dir.path().join("glance-api.log"),
+        );
         let mut glance = Glance {
             url: format!("http://127.0.0.1:{port}"),
             venv,
@@ -339,18 +325,59 @@ impl Glance {
 
 impl Drop for Glance {
     fn drop(&mut self) {
-        // SAFETY: signals the process group of the server we started (timeout, gunicorn
-        // and its workers).
-        unsafe { libc::kill(-(self.child.id() as libc::pid_t), libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // SAFETY: as above.
-        unsafe { libc::kill(-(self.child.id() as libc::pid_t), libc::SIGKILL) };
-        let _ = self.child.wait();
+        stop_group(&mut self.child);
     }
+}
+
+/// Stops a server we started in a process group of its own (`timeout`, gunicorn and its
+/// workers): SIGTERM, then SIGKILL after 10 s.
+pub(crate) fn stop_group(child: &mut Child) {
+    // SAFETY: signals the process group of the child we started.
+    unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SAFETY: as above.
+    unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
+    let _ = child.wait();
+}
+
+/// Starts `app` under gunicorn on 127.0.0.1:`port` from `venv`, in `dir`, with `env`, under
+/// `timeout LIFETIME` and in a process group of its own; output to `log`.
+pub(crate) fn gunicorn(
+    venv: &Path,
+    port: u16,
+    app: &str,
+    dir: &Path,
+    env: (&str, &Path),
+    log: &Path,
+) -> Child {
+    let log = std::fs::File::create(log).expect("log");
+    Command::new("/usr/bin/timeout")
+        .arg(LIFETIME.to_string())
+        .arg(venv.join("bin/gunicorn"))
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .args(["--worker-class", "gthread", "--threads", "4"])
+        .arg("--no-control-socket")
+        .arg("--chdir")
+        .arg(dir)
+        .arg(app)
+        .env_clear()
+        .env(
+            "PATH",
+            format!("{}:/usr/bin:/bin", venv.join("bin").display()),
+        )
+        .env("HOME", dir)
+        .env(env.0, env.1)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("log"))
+        .stderr(log)
+        .process_group(0)
+        .spawn()
+        .expect("start gunicorn")
 }

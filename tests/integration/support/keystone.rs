@@ -8,16 +8,14 @@
 //! worker would die on it: a three-line module clears `sys.argv` first.
 
 use std::collections::BTreeMap;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::glance::{free_port, run_logged, venv_of};
+use super::glance::{free_port, gunicorn, run_logged, stop_group, venv_of};
 
 const PACKAGES: &[&str] = &["keystone==30.0.0", "gunicorn==27.0.1"];
 const VENV: &str = "keystone-venv-30.0.0-gunicorn-27.0.1";
-const LIFETIME: u32 = 900;
 pub(crate) const ADMIN_PASSWORD: &str = "admin-secret-of-the-test";
 pub(crate) const MEMBER_PASSWORD: &str = "member-secret-of-the-test";
 
@@ -138,30 +136,14 @@ impl Keystone {
             ],
             "bootstrap.log",
         );
-        let log = std::fs::File::create(d.join("keystone.log")).expect("log");
-        let child = Command::new("/usr/bin/timeout")
-            .arg(LIFETIME.to_string())
-            .arg(venv.join("bin/gunicorn"))
-            .args(["--bind", &format!("127.0.0.1:{port}")])
-            .args(["--worker-class", "gthread", "--threads", "4"])
-            .arg("--no-control-socket")
-            .arg("--chdir")
-            .arg(d)
-            .arg("vmcatcher_keystone_wsgi:application")
-            .env_clear()
-            .env(
-                "PATH",
-                format!("{}:/usr/bin:/bin", venv.join("bin").display()),
-            )
-            .env("HOME", d)
-            .env("OS_KEYSTONE_CONFIG_DIR", &etc)
-            .current_dir(d)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .process_group(0)
-            .spawn()
-            .expect("start gunicorn");
+        let child = gunicorn(
+            &venv,
+            port,
+            "vmcatcher_keystone_wsgi:application",
+            d,
+            ("OS_KEYSTONE_CONFIG_DIR", &etc),
+            &d.join("keystone.log"),
+        );
         let mut keystone = Keystone {
             url,
             admin_token: String::new(),
@@ -214,17 +196,6 @@ impl Keystone {
 
 impl Drop for Keystone {
     fn drop(&mut self) {
-        // SAFETY: signals the process group of the server we started.
-        unsafe { libc::kill(-(self.child.id() as libc::pid_t), libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        // SAFETY: as above.
-        unsafe { libc::kill(-(self.child.id() as libc::pid_t), libc::SIGKILL) };
-        let _ = self.child.wait();
+        stop_group(&mut self.child);
     }
 }
