@@ -213,6 +213,39 @@ impl Fixture {
         Some(Fixture { site, glance })
     }
 
+    /// Delivers `event` of image A's version with `content` to the installed hook directly
+    /// (as vmcatcher re-delivers it: a retry, a late event), the file being `filename` in
+    /// the event's directory; its stderr, after checking it succeeded.
+    fn deliver(&self, event: &str, content: &[u8], filename: &str) -> String {
+        let out = std::process::Command::new(self.env.path("bin/vmcatcher-hook-glance"))
+            .arg(event)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", self.env.path("home"))
+            .env("VMCATCHER_HOOK_GLANCE_ENV", self.env.path("glance.env"))
+            .env("VMCATCHER_HOOK_GLANCE_MODE", "foreground")
+            .env(
+                "VMCATCHER_HOOK_GLANCE_STATE_DIR",
+                self.env.path("hook-state"),
+            )
+            .env("VMCATCHER_CACHE_DIR_CACHE", self.env.path("cache/endorsed"))
+            .env("VMCATCHER_CACHE_DIR_EXPIRE", self.env.path("cache/expired"))
+            .env("VMCATCHER_EVENT_TYPE", event)
+            .env("VMCATCHER_EVENT_DC_IDENTIFIER", IMAGE_A)
+            .env("VMCATCHER_EVENT_DC_TITLE", format!("Image {IMAGE_A}"))
+            .env("VMCATCHER_EVENT_FILENAME", filename)
+            .env("VMCATCHER_EVENT_SL_CHECKSUM_SHA512", sha512(content))
+            .env("VMCATCHER_EVENT_IL_DC_IDENTIFIER", &self.list_id)
+            .env("VMCATCHER_EVENT_VO", &self.vo)
+            .env("VMCATCHER_EVENT_HV_FORMAT", "raw")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run the hook");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{event}: {stderr}");
+        stderr
+    }
+
     /// `openstack image show -f json ID`, as an administrator sees the image.
     fn show(&self, id: &str) -> Value {
         let out = std::process::Command::new(self.glance.openstack())
@@ -675,33 +708,9 @@ fn glance_unchanged_image_costs_one_request() {
     f.sync();
     let before = f.ours();
     assert_eq!(before.len(), 1);
-    let hook = f.env.path("bin/vmcatcher-hook-glance");
     let started = std::time::Instant::now();
-    let out = std::process::Command::new(&hook)
-        .arg("AvailablePostfix")
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .env("HOME", f.env.path("home"))
-        .env(
-            "VMCATCHER_HOOK_GLANCE_ENV",
-            f.env.path("glance.env").to_str().unwrap(),
-        )
-        .env("VMCATCHER_HOOK_GLANCE_MODE", "foreground")
-        .env("VMCATCHER_HOOK_GLANCE_STATE_DIR", f.env.path("hook-state"))
-        .env("VMCATCHER_CACHE_DIR_CACHE", f.env.path("cache/endorsed"))
-        .env("VMCATCHER_EVENT_TYPE", "AvailablePostfix")
-        .env("VMCATCHER_EVENT_DC_IDENTIFIER", IMAGE_A)
-        .env("VMCATCHER_EVENT_FILENAME", IMAGE_A)
-        .env("VMCATCHER_EVENT_SL_CHECKSUM_SHA512", sha512(V1))
-        .env("VMCATCHER_EVENT_IL_DC_IDENTIFIER", LIST_ID)
-        .env("VMCATCHER_EVENT_VO", "testvo")
-        .env("VMCATCHER_EVENT_HV_FORMAT", "raw")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run the hook");
+    let stderr = f.deliver("AvailablePostfix", V1, IMAGE_A);
     let elapsed = started.elapsed();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
     let requests: Vec<&str> = stderr
         .lines()
         .filter(|l| {
@@ -848,4 +857,65 @@ fn glance_behind_keystone_admin_and_member_credentials() {
         !stderr.contains(MEMBER_PASSWORD) && !stderr.contains(ADMIN_PASSWORD),
         "no password in the log"
     );
+}
+
+/// What re-deliveries and late events meet in a real Glance: a retired (deactivated and
+/// renamed) copy is reactivated under its own name, a half-created (queued) one is
+/// deleted and uploaded again, and a late expiry of the old version leaves the new one.
+#[test]
+fn glance_redeliveries_reactivate_clean_up_and_late_expiry() {
+    let Some(f) = Fixture::new(&[]) else { return };
+    f.sync();
+    let first = f.ours().pop().unwrap();
+    let name = first["name"].as_str().unwrap().to_string();
+
+    // Expired (deactivated, renamed), then delivered again: current again, its own name.
+    f.deliver(
+        "ExpirePostfix",
+        V1,
+        &format!("{IMAGE_A}.2026-12-03_00-00-00"),
+    );
+    let retired = f.ours().pop().unwrap();
+    assert_eq!(retired["status"], "deactivated");
+    assert_ne!(retired["name"], name.as_str());
+    f.deliver("AvailablePostfix", V1, IMAGE_A);
+    let back = f.ours();
+    assert_eq!(back.len(), 1, "reactivated, not uploaded again: {back:#?}");
+    assert_eq!(back[0]["id"], first["id"]);
+    assert_eq!(back[0]["status"], "active");
+    assert_eq!(back[0]["name"], name.as_str(), "its own name again");
+
+    // A half-created copy (an upload killed before its data: queued) of version 2.
+    f.serve("2", V2);
+    let body = serde_json::json!({
+        "name": name, "disk_format": "raw", "container_format": "bare",
+        "tags": ["vmcatcher"], "vmcatcher_image_id": IMAGE_A,
+        "vmcatcher_list_id": LIST_ID, "vmcatcher_sha512": sha512(V2),
+    });
+    let (code, created) = f.glance.request("POST", "/v2/images", &body.to_string());
+    assert_eq!(code, 201, "{created}");
+    let queued: Value = serde_json::from_str(&created).unwrap();
+    f.sync();
+    let images = f.ours();
+    assert!(
+        images.iter().all(|i| i["id"] != queued["id"]),
+        "the queued copy is deleted: {images:#?}"
+    );
+    let current: Vec<&Value> = images.iter().filter(|i| i["status"] == "active").collect();
+    assert_eq!(current.len(), 1, "{images:#?}");
+    assert_eq!(current[0]["os_hash_value"], sha512(V2));
+
+    // A late expiry of version 1 (delivered after version 2's upload) leaves version 2.
+    f.deliver(
+        "ExpirePostfix",
+        V1,
+        &format!("{IMAGE_A}.2026-12-03_00-00-01"),
+    );
+    let after = f.ours();
+    let v2: Vec<&Value> = after
+        .iter()
+        .filter(|i| i["vmcatcher_sha512"] == sha512(V2).as_str())
+        .collect();
+    assert_eq!(v2.len(), 1);
+    assert_eq!(v2[0]["status"], "active", "{after:#?}");
 }

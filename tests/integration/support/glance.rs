@@ -313,6 +313,36 @@ impl Glance {
         (200..300).contains(&code).then(|| body.to_string())
     }
 
+    /// `method path` with a JSON `body`; the status code and the body.
+    pub(crate) fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        let addr = self.url.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(addr).expect("connect to Glance");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let auth = self
+            .token
+            .as_ref()
+            .map(|t| format!("X-Auth-Token: {t}\r\n"))
+            .unwrap_or_default();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n{auth}\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        let code = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        (code, body.to_string())
+    }
+
     /// Every image Glance has, with its properties (flattened as the v2 API gives them).
     pub(crate) fn images(&self) -> Vec<serde_json::Value> {
         let body = self
