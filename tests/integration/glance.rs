@@ -268,6 +268,14 @@ impl Fixture {
     }
 }
 
+/// The one of image A's Glance images whose `key` is `value`.
+fn the(glance: &Glance, key: &str, value: &str) -> Value {
+    ours(glance)
+        .into_iter()
+        .find(|i| i[key] == value)
+        .unwrap_or_else(|| panic!("no image with {key} {value}: {:#?}", ours(glance)))
+}
+
 /// Glance's images of image A, oldest first.
 fn ours(glance: &Glance) -> Vec<Value> {
     let mut v: Vec<Value> = glance
@@ -455,12 +463,7 @@ fn glance_same_image_in_two_lists_gets_a_copy_each() {
     b.sync();
     let images = ours(&glance);
     assert_eq!(images.len(), 2, "a copy per list: {images:#?}");
-    let of = |list: &str| -> Value {
-        ours(&glance)
-            .into_iter()
-            .find(|i| i["vmcatcher_list_id"] == list)
-            .unwrap_or_else(|| panic!("no image of list {list}: {:#?}", ours(&glance)))
-    };
+    let of = |list: &str| the(&glance, "vmcatcher_list_id", list);
     assert_eq!(of(LIST_ID)["vmcatcher_vo"], "vo.a.example");
     assert_eq!(of(LIST_B)["vmcatcher_vo"], "vo.b.example");
     assert!(
@@ -509,12 +512,7 @@ fn glance_vo_map_scopes_by_project() {
     b.sync();
     let images = ours(&glance);
     assert_eq!(images.len(), 2, "a copy per project: {images:#?}");
-    let of = |owner: &str| -> Value {
-        ours(&glance)
-            .into_iter()
-            .find(|i| i["owner"] == owner)
-            .unwrap_or_else(|| panic!("no image owned by {owner}: {:#?}", ours(&glance)))
-    };
+    let of = |owner: &str| the(&glance, "owner", owner);
     assert_eq!(of("project-a")["status"], "active");
     assert_eq!(of("project-b")["status"], "active");
     b.env.run(&["image", "unsubscribe", IMAGE_A]).success();

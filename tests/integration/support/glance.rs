@@ -291,6 +291,19 @@ impl Glance {
 
     /// GET `path` of the API; the body of a 2xx answer.
     pub(crate) fn get(&self, path: &str) -> Option<String> {
+        let (code, body) = self.exchange("GET", path, None)?;
+        (200..300).contains(&code).then_some(body)
+    }
+
+    /// `method path` with a JSON `body`; the status code and the body.
+    pub(crate) fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        self.exchange(method, path, Some(body))
+            .unwrap_or_else(|| panic!("{method} {path}: no answer from Glance"))
+    }
+
+    /// One HTTP/1.0 exchange (with the admin token behind Keystone); None when Glance
+    /// does not answer.
+    fn exchange(&self, method: &str, path: &str, body: Option<&str>) -> Option<(u16, String)> {
         let addr = self.url.trim_start_matches("http://");
         let mut stream = TcpStream::connect(addr).ok()?;
         stream
@@ -301,46 +314,26 @@ impl Glance {
             .as_ref()
             .map(|t| format!("X-Auth-Token: {t}\r\n"))
             .unwrap_or_default();
+        let content = body
+            .map(|b| {
+                format!(
+                    "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                    b.len()
+                )
+            })
+            .unwrap_or_default();
         write!(
             stream,
-            "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n{auth}\r\n"
+            "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n\
+             {content}{auth}\r\n{}",
+            body.unwrap_or("")
         )
         .ok()?;
         let mut answer = String::new();
         stream.read_to_string(&mut answer).ok()?;
         let (head, body) = answer.split_once("\r\n\r\n")?;
         let code: u16 = head.split_whitespace().nth(1)?.parse().ok()?;
-        (200..300).contains(&code).then(|| body.to_string())
-    }
-
-    /// `method path` with a JSON `body`; the status code and the body.
-    pub(crate) fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
-        let addr = self.url.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(addr).expect("connect to Glance");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .unwrap();
-        let auth = self
-            .token
-            .as_ref()
-            .map(|t| format!("X-Auth-Token: {t}\r\n"))
-            .unwrap_or_default();
-        write!(
-            stream,
-            "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n{auth}\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-        let code = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        (code, body.to_string())
+        Some((code, body.to_string()))
     }
 
     /// Every image Glance has, with its properties (flattened as the v2 API gives them).
