@@ -146,6 +146,7 @@ const SECTIONS: &[Section] = &[
             ("VMCATCHER_EVENT_SL_ARCH, VMCATCHER_EVENT_SL_OS, VMCATCHER_EVENT_SL_OSVERSION, VMCATCHER_EVENT_SL_COMMENTS, VMCATCHER_EVENT_SL_CHECKSUM_SHA512", "Architecture, operating system, comments and SHA-512."),
             ("VMCATCHER_EVENT_FILENAME", "The image's file name (no directory) in the partial, cache or, for ExpirePostfix, expired directory."),
             ("VMCATCHER_EVENT_IL_DC_IDENTIFIER, VMCATCHER_EVENT_VO, VMCATCHER_EVENT_AD_MPURI", "The image list's identifier, its VO and the image's marketplace URI."),
+            ("VMCATCHER_EVENT_IMAGE_JSON", "Cache events: the image's whole entry in its list (hv:image), as one JSON object."),
         ],
     ),
     (

@@ -84,6 +84,9 @@ pub(crate) fn event_variables(
             }
         }
     }
+    if let Some(image) = image_json(metadata) {
+        vars.insert("VMCATCHER_EVENT_IMAGE_JSON".to_string(), image);
+    }
     if event != EventType::SubscriptionImageNew {
         if let Some(c) = cache {
             vars.insert("VMCATCHER_CACHE_DIR_CACHE".into(), c.cache_dir.clone());
@@ -93,6 +96,29 @@ pub(crate) fn event_variables(
         }
     }
     vars
+}
+
+/// The image's entry in its list (`hv:image`, every key as the list gives it) as one JSON
+/// object, from the `hv:image.<key>` metadata of cache events: what a hook records for
+/// the ecosystem (cloudkeeper's `APPLIANCE_ATTRIBUTES`). None without such keys, or when
+/// it would not fit [`MAX_VALUE_BYTES`] (cut JSON would be no JSON).
+fn image_json(metadata: &Map<String, Value>) -> Option<String> {
+    let image: Map<String, Value> = metadata
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("hv:image.")?.to_string(), v.clone())))
+        .collect();
+    if image.is_empty() {
+        return None;
+    }
+    let text = Value::Object(image).to_string();
+    if text.len() > MAX_VALUE_BYTES || text.contains('\0') {
+        tracing::warn!(
+            "VMCATCHER_EVENT_IMAGE_JSON: the image's entry has {} bytes; left out of the handlers' environment",
+            text.len()
+        );
+        return None;
+    }
+    Some(text)
 }
 
 /// The longest value an event variable carries. Linux refuses to start a program with
@@ -155,6 +181,25 @@ mod tests {
         assert_eq!(vars["VMCATCHER_EVENT_VO"], "vo");
         assert!(!vars.contains_key("VMCATCHER_EVENT_SL_COMMENTS"));
         assert_eq!(vars["VMCATCHER_EVENT_TYPE"], "AvailablePostfix");
+        assert_eq!(
+            vars["VMCATCHER_EVENT_IMAGE_JSON"], r#"{"hv:format":"qcow2"}"#,
+            "the list's own entry, from the hv:image.* keys"
+        );
+    }
+
+    #[test]
+    fn the_image_json_is_left_out_rather_than_cut() {
+        let big = "x".repeat(MAX_VALUE_BYTES);
+        let metadata = json!({ "uuid": "img-1", "hv:image.dc:description": big });
+        let vars = event_variables(
+            EventType::AvailablePostfix,
+            metadata.as_object().unwrap(),
+            "s",
+            None,
+        );
+        assert!(!vars.contains_key("VMCATCHER_EVENT_IMAGE_JSON"));
+        let vars = event_variables(EventType::ProcessPrefix, &Map::new(), "s", None);
+        assert!(!vars.contains_key("VMCATCHER_EVENT_IMAGE_JSON"));
     }
 
     #[test]

@@ -160,7 +160,7 @@ fn download_and_expiry_send_the_original_events_and_variables() {
         ]
     );
     // An image event carries all 17 metadata variables that have a value (comments is
-    // empty in the test list, so absent).
+    // empty in the test list, so absent), and the image's list entry as JSON.
     let available = &got[2].1;
     let mut expected = vec![
         "VMCATCHER_CACHE_DIR_CACHE",
@@ -177,6 +177,7 @@ fn download_and_expiry_send_the_original_events_and_variables() {
         "VMCATCHER_EVENT_HV_URI",
         "VMCATCHER_EVENT_HV_VERSION",
         "VMCATCHER_EVENT_IL_DC_IDENTIFIER",
+        "VMCATCHER_EVENT_IMAGE_JSON",
         "VMCATCHER_EVENT_SL_ARCH",
         "VMCATCHER_EVENT_SL_CHECKSUM_SHA512",
         "VMCATCHER_EVENT_SL_OS",

@@ -19,8 +19,6 @@ mod fetch;
 mod fuzz_seeds;
 mod generated;
 mod glance;
-mod glance_keystone;
-mod glance_lifecycle;
 mod hardening;
 mod help;
 mod install;

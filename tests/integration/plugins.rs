@@ -118,13 +118,21 @@ impl Site {
                 "https://appdb.example.org/1".into(),
             ),
             ("VMCATCHER_HOOK_GLANCE_MODE", "foreground".into()),
+            // These tests check the openstack CLI path against the stand-in; the API
+            // client is tested against the real Glance (glance.rs).
+            ("VMCATCHER_HOOK_GLANCE_CLIENT", "openstack".into()),
             ("VMCATCHER_HOOK_GLANCE_STATE_DIR", p("state")),
             ("OS_AUTH_URL", "https://keystone.example:5000/v3".into()),
             ("VMCATCHER_HOOK_ONE_DATASTORE", "images".into()),
         ] {
             env.insert(k.to_string(), v);
         }
-        Site { dir, env }
+        let site = Site { dir, env };
+        // qemu-img info of the cache file: the qcow2 the events declare.
+        for n in 1..=3 {
+            site.answer("qemu-img", n, r#"{"format": "qcow2", "virtual-size": 1}"#);
+        }
+        site
     }
 
     fn root(&self) -> &Path {
@@ -169,6 +177,10 @@ impl Site {
                     .map(|a| match a.strip_prefix("/dev/fd/") {
                         // The descriptor number depends on what the test runner left open.
                         Some(n) if n.parse::<u32>().is_ok_and(|n| n >= 10) => "/dev/fd/N".into(),
+                        // Checked on its own (glance_records_the_ecosystems_properties).
+                        _ if a.starts_with("APPLIANCE_ATTRIBUTES=") => {
+                            "APPLIANCE_ATTRIBUTES=<json>".into()
+                        }
                         _ => a.to_string(),
                     })
                     .collect()
@@ -292,6 +304,8 @@ fn list_call(sha: Option<&str>) -> Vec<String> {
         "vmcatcher",
         "--property",
         &format!("vmcatcher_image_id={IMAGE_ID}"),
+        "--property",
+        &format!("vmcatcher_list_id={LIST_ID}"),
     ]);
     if let Some(sha) = sha {
         v.extend(argv(&["--property", &format!("vmcatcher_sha512={sha}")]));
@@ -359,11 +373,17 @@ fn create_call(site: &Site, disk: &str) -> Vec<String> {
         "--property",
         "vmcatcher_mpuri=https://appdb.example.org/1",
         "--property",
+        "vmcatcher_event_ad_mpuri=https://appdb.example.org/1",
+        "--property",
+        "vmcatcher_event_dc_description=A \"minimal\" image",
+        "--property",
         "os_distro=ubuntu",
         "--property",
         "os_version=22.04",
         "--property",
         "architecture=x86_64",
+        "--property",
+        "APPLIANCE_ATTRIBUTES=<json>",
         "-f",
         "json",
         "--",
@@ -390,7 +410,69 @@ fn glance_uploads_a_new_image_with_its_identifiers() {
     );
     let uploaded = std::fs::read(site.stub("openstack").join("uploaded")).unwrap();
     assert_eq!(uploaded, b"qcow2 bytes", "the cache file went to Glance");
-    assert!(site.calls("qemu-img").is_empty(), "hv:format was given");
+    assert_eq!(
+        site.calls("qemu-img"),
+        vec![argv(&["info", "--output=json", "/dev/fd/N"])],
+        "the real format is checked against hv:format, on the open file"
+    );
+}
+
+/// The properties EGI's information system reads: APPLIANCE_ATTRIBUTES is the image's list
+/// entry (VMCATCHER_EVENT_IMAGE_JSON, or what the variables give), min_ram the list's
+/// hv:ram_minimum, os_distro from sl:osname when sl:os is only "Linux".
+#[test]
+fn glance_records_the_ecosystems_properties() {
+    let raw_call = |site: &Site| -> Vec<String> {
+        let text = std::fs::read_to_string(site.stub("openstack").join("calls")).unwrap();
+        let create = text
+            .split("\x1e\n")
+            .find(|c| c.starts_with("image\x1fcreate"))
+            .expect("a create call")
+            .to_string();
+        create.split('\x1f').map(str::to_string).collect()
+    };
+    let attributes = |call: &[String]| -> serde_json::Value {
+        let arg = call
+            .iter()
+            .find_map(|a| a.strip_prefix("APPLIANCE_ATTRIBUTES="))
+            .expect("APPLIANCE_ATTRIBUTES");
+        serde_json::from_str(arg).expect("APPLIANCE_ATTRIBUTES is JSON")
+    };
+    // Without VMCATCHER_EVENT_IMAGE_JSON (an older vmcatcher): from the variables.
+    let site = Site::new(b"qcow2 bytes");
+    site.answer("openstack", 1, "[]")
+        .answer("openstack", 2, "[]")
+        .answer("openstack", 3, r#"{"id": "g-new", "status": "active"}"#);
+    site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
+    let a = attributes(&raw_call(&site));
+    assert_eq!(a["dc:identifier"], IMAGE_ID);
+    assert_eq!(a["dc:description"], "A \"minimal\" image");
+    assert_eq!(a["ad:mpuri"], "https://appdb.example.org/1");
+
+    // With it: the list's own entry, min_ram, sl:osname.
+    let mut site = Site::new(b"qcow2 bytes");
+    let entry = serde_json::json!({
+        "dc:identifier": IMAGE_ID, "hv:ram_minimum": "512", "hv:core_minimum": "1",
+        "sl:osname": "CentOS", "ad:user:fullname": "Ana Endorser",
+    });
+    site.set("VMCATCHER_EVENT_IMAGE_JSON", &entry.to_string())
+        .set("VMCATCHER_EVENT_SL_OS", "Linux")
+        .set("VMCATCHER_EVENT_SL_OSVERSION", "7");
+    site.answer("openstack", 1, "[]")
+        .answer("openstack", 2, "[]")
+        .answer("openstack", 3, r#"{"id": "g-new", "status": "active"}"#);
+    site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
+    let call = raw_call(&site);
+    assert_eq!(attributes(&call), entry);
+    let after = |flag: &str| {
+        call.iter()
+            .position(|a| a == flag)
+            .map(|i| call[i + 1].clone())
+    };
+    assert_eq!(after("--min-ram").as_deref(), Some("512"));
+    assert_eq!(after("--min-disk"), None, "the list gives none");
+    assert!(call.contains(&"os_distro=centos".to_string()), "{call:?}");
+    assert!(call.contains(&"os_version=7".to_string()), "{call:?}");
 }
 
 #[test]
@@ -444,10 +526,10 @@ fn glance_detects_the_format_with_qemu_img_and_refuses_backing_files() {
         .answer("openstack", 3, r#"{"id": "g-new", "status": "active"}"#);
     site.answer("qemu-img", 1, r#"{"format": "vpc", "virtual-size": 1}"#);
     site.run("vmcatcher-hook-glance", "AvailablePostfix", 0);
-    let real = std::fs::canonicalize(&file).unwrap();
+    assert!(file.is_file());
     assert_eq!(
         site.calls("qemu-img"),
-        vec![argv(&["info", "--output=json", real.to_str().unwrap()])]
+        vec![argv(&["info", "--output=json", "/dev/fd/N"])]
     );
     assert_eq!(site.calls("openstack")[2], create_call(&site, "vhd"));
 
@@ -668,6 +750,149 @@ fn glance_background_worker_reports_in_time_or_continues_detached() {
     assert_eq!(calls[2][..2], argv(&["image", "create"])[..]);
     let log = std::fs::read_to_string(site.root().join("state").join("worker.log")).unwrap();
     assert!(log.contains("done"), "{log}");
+}
+
+/// A tar made by python3's tarfile from (name, content, kind) members; kind "file",
+/// "symlink" (content is the target) or "dir".
+type Member<'a> = (&'a str, &'a [u8], &'a str);
+
+fn tar(members: &[Member]) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let spec: Vec<serde_json::Value> = members
+        .iter()
+        .map(|(name, content, kind)| {
+            serde_json::json!({"name": name, "data": String::from_utf8_lossy(content), "kind": kind})
+        })
+        .collect();
+    let spec_path = dir.path().join("spec.json");
+    std::fs::write(&spec_path, serde_json::to_vec(&spec).unwrap()).unwrap();
+    let out = dir.path().join("out.tar");
+    let script = "import io, json, sys, tarfile\n\
+        spec = json.load(open(sys.argv[1]))\n\
+        with tarfile.open(sys.argv[2], 'w', format=tarfile.USTAR_FORMAT) as t:\n\
+        \x20   for m in spec:\n\
+        \x20       i = tarfile.TarInfo(m['name'])\n\
+        \x20       data = m['data'].encode()\n\
+        \x20       if m['kind'] == 'symlink': i.type, i.linkname, data = tarfile.SYMTYPE, m['data'], b''\n\
+        \x20       if m['kind'] == 'dir': i.type, data = tarfile.DIRTYPE, b''\n\
+        \x20       i.size = len(data)\n\
+        \x20       t.addfile(i, io.BytesIO(data))\n";
+    let status = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&spec_path)
+        .arg(&out)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::read(out).unwrap()
+}
+
+const OVF: &[u8] = br#"<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"><References><File ovf:href="disk.vmdk"/></References></Envelope>"#;
+
+#[test]
+fn glance_refuses_bad_ovas_before_any_upload() {
+    let many: Vec<String> = (0..20).map(|n| format!("extra{n}.mf")).collect();
+    let mut too_many: Vec<Member> = vec![("a.ovf", OVF, "file"), ("disk.vmdk", b"disk", "file")];
+    too_many.extend(many.iter().map(|n| (n.as_str(), &b"x"[..], "file")));
+    let cases: Vec<(Vec<Member>, &str)> = vec![
+        (vec![("disk.vmdk", b"disk", "file")], "0 .ovf descriptors"),
+        (
+            vec![
+                ("a.ovf", OVF, "file"),
+                ("disk.vmdk", b"disk", "file"),
+                ("disk2.vmdk", b"disk", "file"),
+            ],
+            "2 disks",
+        ),
+        (
+            vec![("a.ovf", OVF, "file"), ("../disk.vmdk", b"disk", "file")],
+            "path leading out",
+        ),
+        (
+            vec![
+                ("a.ovf", OVF, "file"),
+                ("disk.vmdk", b"/etc/shadow", "symlink"),
+            ],
+            "not a regular file",
+        ),
+        (
+            vec![
+                ("a.ovf", b"<Envelope/>", "file"),
+                ("disk.vmdk", b"disk", "file"),
+            ],
+            "does not reference its disk",
+        ),
+        (
+            vec![
+                ("a.ovf", b"not <xml", "file"),
+                ("disk.vmdk", b"disk", "file"),
+            ],
+            "not XML",
+        ),
+        (too_many, "more than 16 members"),
+    ];
+    for (members, why) in cases {
+        let mut site = Site::new(&tar(&members));
+        site.set("VMCATCHER_EVENT_HV_FORMAT", "OVA");
+        site.answer("openstack", 1, "[]")
+            .answer("openstack", 2, "[]");
+        let out = site.run("vmcatcher-hook-glance", "AvailablePostfix", 4);
+        assert!(
+            out.stderr.contains("refusing") && out.stderr.contains(why),
+            "{why}: {}",
+            out.stderr
+        );
+        assert_eq!(site.calls("openstack").len(), 2, "{why}: no upload");
+        assert!(
+            site.calls("qemu-img").is_empty(),
+            "{why}: not even inspected"
+        );
+        let scratch = site.root().join("state").join("scratch");
+        assert_eq!(
+            std::fs::read_dir(&scratch)
+                .map(Iterator::count)
+                .unwrap_or(0),
+            0,
+            "{why}: scratch cleaned"
+        );
+    }
+
+    // A tar that hv:format calls qcow2, and a qcow2 that hv:format calls OVA.
+    let a_tar = tar(&[("a.ovf", OVF, "file"), ("disk.vmdk", b"d", "file")]);
+    for (content, declared, why) in [
+        (
+            &a_tar[..],
+            "qcow2",
+            "hv:format=qcow2 but the file is a tar archive",
+        ),
+        (
+            b"QFI\xfb not a tar",
+            "OVA",
+            "hv:format=ova but the file is not a tar archive",
+        ),
+    ] {
+        let mut site = Site::new(content);
+        site.set("VMCATCHER_EVENT_HV_FORMAT", declared);
+        site.answer("openstack", 1, "[]")
+            .answer("openstack", 2, "[]");
+        let out = site.run("vmcatcher-hook-glance", "AvailablePostfix", 4);
+        assert!(out.stderr.contains(why), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn glance_checks_the_scratch_space_before_unpacking() {
+    let content = tar(&[("a.ovf", OVF, "file"), ("disk.vmdk", b"disk", "file")]);
+    let mut site = Site::new(&content);
+    site.set("VMCATCHER_EVENT_HV_FORMAT", "OVA")
+        .set("VMCATCHER_HOOK_GLANCE_SCRATCH_RESERVE", "1e18");
+    site.answer("openstack", 1, "[]")
+        .answer("openstack", 2, "[]");
+    // Transient: space may be freed before the next delivery.
+    let out = site.run("vmcatcher-hook-glance", "AvailablePostfix", 1);
+    assert!(out.stderr.contains("not enough space"), "{}", out.stderr);
+    assert_eq!(site.calls("openstack").len(), 2, "no upload");
 }
 
 // ---- opennebula --------------------------------------------------------------------------

@@ -1,65 +1,97 @@
-//! A real OpenStack Keystone for the tests: keystone from PyPI in a virtualenv of its own
-//! (support/pyvenv.rs), SQLite and fernet keys in the test's temp dir, bootstrapped with an
-//! admin, served by gunicorn on a free loopback port under `timeout`, stopped by PID on
-//! drop. `setup` adds projects, users, role assignments and the image service's endpoint
-//! through the REST API in one Python process (support/keystone_setup.py).
+//! A real OpenStack Keystone for the tests: keystone 30 from PyPI in a virtualenv under the
+//! target directory (as the Glance one, support/glance.rs), SQLite, fernet keys, the
+//! bootstrapped `admin`, a `member` user with the member role on project `vo-a`, projects
+//! `vo-a` and `vo-b`, and the image service in the catalog. One per test, on a free
+//! loopback port, run by gunicorn under `timeout` and stopped by PID on drop.
+//!
+//! Keystone's WSGI entry point parses the process's argv, which is gunicorn's, and every
+//! worker would die on it: a three-line module clears `sys.argv` first.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::pyvenv::{free_port, run_logged, stop_group, venv};
+use super::glance::{free_port, gunicorn, run_logged, stop_group, venv_of};
 
 const PACKAGES: &[&str] = &["keystone==30.0.0", "gunicorn==27.0.1"];
 const VENV: &str = "keystone-venv-30.0.0-gunicorn-27.0.1";
-/// Seconds a Keystone server lives at most, whatever happens to the test.
-const LIFETIME: u32 = 900;
-pub(crate) const ADMIN_PASSWORD: &str = "admin-secret";
-/// The password of Glance's service user.
-pub(crate) const GLANCE_PASSWORD: &str = "glance-secret";
-/// Keystone's WSGI module parses the process's argv (gunicorn's) as its own options and
-/// fails in every worker: this wrapper clears it first.
-const WSGI_WRAPPER: &str = "import sys\nsys.argv = sys.argv[:1]\nfrom keystone.wsgi.api import application  # noqa: E402\n";
+pub(crate) const ADMIN_PASSWORD: &str = "admin-secret-of-the-test";
+pub(crate) const MEMBER_PASSWORD: &str = "member-secret-of-the-test";
+
+const WSGI: &str = "import sys\nsys.argv = sys.argv[:1]\n\
+from keystone.server.wsgi import initialize_public_application\n\
+application = initialize_public_application()\n";
+
+/// Creates the projects, the member user and the catalog's image endpoint; prints the
+/// project IDs and an admin token as JSON.
+const SETUP: &str = r#"import json, sys, urllib.request
+ks, password, glance_url, member_password = sys.argv[1:5]
+def call(method, path, body=None, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["X-Auth-Token"] = token
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(ks + path, data=data, method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return r.headers, json.loads(r.read() or b"{}")
+auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+    "name": "admin", "domain": {"name": "Default"}, "password": password}}},
+    "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
+h, _ = call("POST", "/v3/auth/tokens", auth)
+t = h["X-Subject-Token"]
+out = {"token": t}
+for name in ("vo-a", "vo-b"):
+    _, p = call("POST", "/v3/projects", {"project": {"name": name, "domain_id": "default"}}, t)
+    out[name] = p["project"]["id"]
+_, u = call("POST", "/v3/users", {"user": {"name": "member", "domain_id": "default",
+                                           "password": member_password}}, t)
+_, roles = call("GET", "/v3/roles?name=member", None, t)
+role = roles["roles"][0]["id"]
+call("PUT", f"/v3/projects/{out['vo-a']}/users/{u['user']['id']}/roles/{role}", None, t)
+_, s = call("POST", "/v3/services", {"service": {"type": "image", "name": "glance"}}, t)
+for iface in ("public", "internal", "admin"):
+    call("POST", "/v3/endpoints", {"endpoint": {"service_id": s["service"]["id"],
+         "interface": iface, "url": glance_url, "region_id": "RegionOne"}}, t)
+print(json.dumps(out))
+"#;
 
 pub(crate) struct Keystone {
     pub url: String,
-    venv: PathBuf,
+    pub admin_token: String,
+    /// Project name -> ID (`vo-a`, `vo-b`).
+    pub projects: BTreeMap<String, String>,
     child: Child,
     root: tempfile::TempDir,
-    /// Project name -> id, after `setup`.
-    pub projects: BTreeMap<String, String>,
 }
 
 impl Keystone {
-    /// Starts a fresh Keystone; `None` when it cannot be had outside CI (test skipped).
-    pub(crate) fn start() -> Option<Keystone> {
-        let venv = venv("Keystone", VENV, PACKAGES)?;
+    /// Starts a fresh Keystone whose catalog names the Glance at `glance_url`; `None`
+    /// when it cannot be had outside CI (test skipped).
+    pub(crate) fn start(glance_url: &str) -> Option<Keystone> {
+        let venv = venv_of(VENV, PACKAGES)?;
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
-        for sub in ["fernet", "credential"] {
-            std::fs::create_dir_all(d.join(sub)).expect("key dirs");
-        }
-        let conf = d.join("keystone.conf");
+        let etc = d.join("etc");
+        std::fs::create_dir_all(&etc).unwrap();
+        let conf = etc.join("keystone.conf");
         std::fs::write(
             &conf,
             format!(
-                "[database]\nconnection = sqlite:///{d}/keystone.sqlite\n\
+                "[database]\nconnection = sqlite:///{p}/keystone.sqlite\n\
                  [token]\nprovider = fernet\n\
-                 [fernet_tokens]\nkey_repository = {d}/fernet\n\
-                 [fernet_receipts]\nkey_repository = {d}/fernet\n\
-                 [credential]\nkey_repository = {d}/credential\n",
-                d = d.display()
+                 [fernet_tokens]\nkey_repository = {p}/fernet-keys\n\
+                 [fernet_receipts]\nkey_repository = {p}/fernet-receipts\n\
+                 [credential]\nkey_repository = {p}/credential-keys\n",
+                p = d.display()
             ),
         )
-        .expect("keystone.conf");
-        std::fs::write(d.join("vmcatcher_keystone_wsgi.py"), WSGI_WRAPPER).expect("wrapper");
+        .unwrap();
+        std::fs::write(d.join("vmcatcher_keystone_wsgi.py"), WSGI).unwrap();
         let port = free_port();
         let url = format!("http://127.0.0.1:{port}");
-        let v3 = format!("{url}/v3");
+        // SAFETY: getuid/getgid cannot fail.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
         let manage = |args: &[&str], log: &str| {
             run_logged(
                 Command::new(venv.join("bin/keystone-manage"))
@@ -75,12 +107,19 @@ impl Keystone {
             .unwrap_or_else(|e| panic!("keystone-manage {args:?}: {e}"));
         };
         manage(&["db_sync"], "db_sync.log");
-        let user = ["--keystone-user", "root", "--keystone-group", "root"];
-        manage(&[&["fernet_setup"][..], &user].concat(), "fernet.log");
+        let (u, g) = (uid.to_string(), gid.to_string());
+        let owner = [
+            "--keystone-user",
+            u.as_str(),
+            "--keystone-group",
+            g.as_str(),
+        ];
+        manage(&[&["fernet_setup"][..], &owner].concat(), "fernet.log");
         manage(
-            &[&["credential_setup"][..], &user].concat(),
+            &[&["credential_setup"][..], &owner].concat(),
             "credential.log",
         );
+        let v3 = format!("{url}/v3");
         manage(
             &[
                 "bootstrap",
@@ -88,142 +127,70 @@ impl Keystone {
                 ADMIN_PASSWORD,
                 "--bootstrap-admin-url",
                 &v3,
-                "--bootstrap-internal-url",
-                &v3,
                 "--bootstrap-public-url",
+                &v3,
+                "--bootstrap-internal-url",
                 &v3,
                 "--bootstrap-region-id",
                 "RegionOne",
             ],
             "bootstrap.log",
         );
-        let log = std::fs::File::create(d.join("keystone.log")).expect("log");
-        let child = Command::new("/usr/bin/timeout")
-            .arg(LIFETIME.to_string())
-            .arg(venv.join("bin/gunicorn"))
-            .args(["--bind", &format!("127.0.0.1:{port}")])
-            .args(["--worker-class", "gthread", "--threads", "4"])
-            .arg("--no-control-socket")
-            .arg("vmcatcher_keystone_wsgi:application")
-            .env_clear()
-            .env(
-                "PATH",
-                format!("{}:/usr/bin:/bin", venv.join("bin").display()),
-            )
-            .env("HOME", d)
-            .env("PYTHONPATH", d)
-            .env("OS_KEYSTONE_CONFIG_FILES", &conf)
-            .current_dir(d)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .process_group(0)
-            .spawn()
-            .expect("start gunicorn");
+        let child = gunicorn(
+            &venv,
+            port,
+            "vmcatcher_keystone_wsgi:application",
+            d,
+            ("OS_KEYSTONE_CONFIG_DIR", &etc),
+            &d.join("keystone.log"),
+        );
         let mut keystone = Keystone {
             url,
-            venv,
+            admin_token: String::new(),
+            projects: BTreeMap::new(),
             child,
             root: dir,
-            projects: BTreeMap::new(),
         };
         let deadline = Instant::now() + Duration::from_secs(90);
-        while keystone.request("GET", "/v3", None).is_none() {
+        let setup = loop {
+            let out = Command::new(venv.join("bin/python"))
+                .arg("-c")
+                .arg(SETUP)
+                .args([&keystone.url, ADMIN_PASSWORD, glance_url, MEMBER_PASSWORD])
+                .env_clear()
+                .stdin(Stdio::null())
+                .output()
+                .expect("python");
+            if out.status.success() {
+                break out.stdout;
+            }
             if let Ok(Some(status)) = keystone.child.try_wait() {
                 panic!("Keystone exited ({status}): {}", keystone.log());
             }
             assert!(
                 Instant::now() < deadline,
-                "Keystone did not answer: {}",
+                "Keystone did not answer: {}\n{}",
+                String::from_utf8_lossy(&out.stderr),
                 keystone.log()
             );
-            std::thread::sleep(Duration::from_millis(200));
+            std::thread::sleep(Duration::from_millis(500));
+        };
+        let v: serde_json::Value = serde_json::from_slice(&setup).expect("setup JSON");
+        keystone.admin_token = v["token"].as_str().expect("token").to_string();
+        for name in ["vo-a", "vo-b"] {
+            keystone
+                .projects
+                .insert(name.into(), v[name].as_str().expect("project").into());
         }
         Some(keystone)
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(self.root.path().join("keystone.log")).unwrap_or_default()
+        std::fs::read_to_string(self.root().join("keystone.log")).unwrap_or_default()
     }
 
-    /// Adds the `service` project with Glance's service user, then `specs`
-    /// (`project:NAME`, `user:NAME:PASSWORD`, `role:USER:PROJECT:ROLE`), and registers
-    /// `glance_url` as the image service.
-    pub(crate) fn setup(&mut self, glance_url: &str, specs: &[&str]) {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/integration/support/keystone_setup.py");
-        let mut all = vec![
-            "project:service".to_string(),
-            format!("user:glance:{GLANCE_PASSWORD}"),
-            "role:glance:service:admin".to_string(),
-        ];
-        all.extend(specs.iter().map(|s| (*s).to_string()));
-        let out = Command::new(self.venv.join("bin/python"))
-            .arg(script)
-            .args([&self.url, ADMIN_PASSWORD, glance_url])
-            .args(&all)
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .stdin(Stdio::null())
-            .output()
-            .expect("keystone_setup.py");
-        assert!(
-            out.status.success(),
-            "keystone_setup.py: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        self.projects = serde_json::from_slice(&out.stdout).expect("project ids");
-    }
-
-    /// A project-scoped token of the admin, for the test's own reads of Glance.
-    pub(crate) fn admin_token(&self) -> String {
-        let body = serde_json::json!({"auth": {
-            "identity": {"methods": ["password"], "password": {"user": {
-                "name": "admin", "domain": {"id": "default"}, "password": ADMIN_PASSWORD}}},
-            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}});
-        let head = self
-            .request("POST", "/v3/auth/tokens", Some(&body.to_string()))
-            .expect("admin token");
-        head.lines()
-            .find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.eq_ignore_ascii_case("x-subject-token")
-                    .then(|| v.trim().to_string())
-            })
-            .expect("X-Subject-Token")
-    }
-
-    /// The `OS_*` settings of a user scoped to a project, as a hook's env file has them.
-    pub(crate) fn credentials(&self, user: &str, password: &str, project: &str) -> String {
-        format!(
-            "OS_AUTH_URL={}/v3\nOS_USERNAME={user}\nOS_PASSWORD={password}\n\
-             OS_PROJECT_NAME={project}\nOS_USER_DOMAIN_NAME=Default\n\
-             OS_PROJECT_DOMAIN_NAME=Default\nOS_IDENTITY_API_VERSION=3\n\
-             OS_IMAGE_API_VERSION=2\n",
-            self.url
-        )
-    }
-
-    /// One HTTP/1.0 request; the head of a 2xx answer.
-    fn request(&self, method: &str, path: &str, body: Option<&str>) -> Option<String> {
-        let addr = self.url.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(addr).ok()?;
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .ok()?;
-        let body = body.unwrap_or("");
-        write!(
-            stream,
-            "{method} {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: application/json\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .ok()?;
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).ok()?;
-        let (head, _) = answer.split_once("\r\n\r\n")?;
-        let code: u16 = head.split_whitespace().nth(1)?.parse().ok()?;
-        (200..300).contains(&code).then(|| head.to_string())
+    fn root(&self) -> &Path {
+        self.root.path()
     }
 }
 

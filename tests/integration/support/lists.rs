@@ -55,6 +55,8 @@ pub(crate) struct ListSpec {
     pub uri: String,
     pub dn: String,
     pub ca: String,
+    /// The list's `ad:vo`.
+    pub vo: String,
     pub images: Vec<Value>,
 }
 
@@ -69,6 +71,7 @@ impl ListSpec {
             uri: "https://lists.example/list.smime".into(),
             dn: subject(good),
             ca: issuer(good),
+            vo: "testvo".into(),
             images: vec![
                 image(IMAGE_A, b"image a contents", "http://127.0.0.1:9/a"),
                 image(IMAGE_B, b"image b contents", "http://127.0.0.1:9/b"),
@@ -90,7 +93,7 @@ impl ListSpec {
             "dc:identifier": self.identifier,
             "dc:source": "example.org",
             "dc:title": "Test list",
-            "ad:vo": "testvo",
+            "ad:vo": self.vo,
             "hv:endorser": { "hv:x509": {
                 "dc:creator": "Test Endorser",
                 "hv:ca": self.ca,

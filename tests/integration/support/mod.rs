@@ -8,7 +8,6 @@ pub(crate) mod legacy;
 pub(crate) mod lists;
 pub(crate) mod one_template;
 pub(crate) mod pki;
-pub(crate) mod pyvenv;
 pub(crate) mod registry;
 pub(crate) mod site;
 pub(crate) mod snapshot;
