@@ -61,7 +61,7 @@ impl Site {
         // Uploads run in the hook (foreground), so the handler timeout is raised.
         let config = env.write(
             "vmcatcher.toml",
-            "[events]\nhook_dirs = []\ntimeout = 300\n",
+            "[events]\nhook_dirs = []\n[events.handlers.vmcatcher-hook-glance]\ntimeout = 300\n",
         );
         env.set("VMCATCHER_CONFIG", &config);
         let credentials = env.write(
