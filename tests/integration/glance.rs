@@ -917,3 +917,91 @@ fn glance_redeliveries_reactivate_clean_up_and_late_expiry() {
     assert_eq!(v2.len(), 1);
     assert_eq!(v2[0]["status"], "active", "{after:#?}");
 }
+
+/// Glance's images of one vmcatcher image identifier, oldest first.
+fn images_of(glance: &Glance, id: &str) -> Vec<Value> {
+    let mut v: Vec<Value> = glance
+        .images()
+        .into_iter()
+        .filter(|i| i["vmcatcher_image_id"] == id)
+        .collect();
+    v.sort_by_key(|i| i["created_at"].as_str().unwrap_or("").to_string());
+    v
+}
+
+#[test]
+fn glance_gets_images_from_a_list_and_from_an_oci_registry_through_one_sync() {
+    use crate::support::registry::Registry;
+
+    let Some(()) = qemu_img() else { return };
+    let Some(registry) = Registry::start(None) else {
+        return;
+    };
+    let Some(f) = Fixture::new(&[]) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let annotations = serde_json::json!({
+        "eu.egi.cloud.tag": "2025.05.01",
+        "eu.egi.cloud.description": "Ubuntu 22.04 for EGI",
+        "org.openstack.glance.disk_format": "qcow2",
+        "org.openstack.glance.container_format": "bare",
+        "org.openstack.glance.architecture": "x86_64",
+        "org.openstack.glance.os_distro": "ubuntu",
+        "org.openstack.glance.os_version": "22.04",
+    });
+    let v1 = disk(dir.path(), "qcow2", &[]);
+    let pushed = registry.push("egi/ubuntu", "22.04", &v1, &annotations);
+    let source = format!("oci://{}/egi/ubuntu", registry.host());
+    f.env
+        .run(&[
+            "subscribe",
+            "add",
+            &source,
+            "--tag",
+            "22.04",
+            "--plain-http",
+            "--new-images",
+            "subscribe",
+        ])
+        .success();
+
+    // One sync: the list's image and the registry's both reach Glance.
+    f.sync();
+    let from_list = f.ours();
+    assert_eq!(from_list.len(), 1, "{from_list:#?}");
+    assert_eq!(from_list[0]["os_hash_value"], sha512(V1));
+    let oci_id = format!("{}/egi/ubuntu:22.04", registry.host());
+    let from_registry = images_of(&f.glance, &oci_id);
+    assert_eq!(from_registry.len(), 1, "{from_registry:#?}");
+    let first = &from_registry[0];
+    assert_eq!(first["status"], "active");
+    assert_eq!(first["disk_format"], "qcow2");
+    assert_eq!(
+        first["vmcatcher_sha256"],
+        pushed.layer_digest.trim_start_matches("sha256:")
+    );
+    assert_eq!(
+        first["os_hash_value"],
+        sha512(&v1),
+        "Glance holds the layer"
+    );
+    assert_eq!(first["os_distro"], "ubuntu");
+
+    // A new digest pushed under the moving tag: uploaded, the old version retired.
+    let v2 = disk(dir.path(), "qcow2", &["-o", "cluster_size=128k"]);
+    assert_ne!(v1, v2);
+    let pushed2 = registry.push("egi/ubuntu", "22.04", &v2, &annotations);
+    f.sync();
+    let versions = images_of(&f.glance, &oci_id);
+    assert_eq!(versions.len(), 2, "{versions:#?}");
+    let new = versions
+        .iter()
+        .find(|i| i["vmcatcher_sha256"] == pushed2.layer_digest.trim_start_matches("sha256:"))
+        .expect("the new digest in Glance");
+    let old = versions.iter().find(|i| i["id"] == first["id"]).unwrap();
+    assert_eq!(new["status"], "active", "{versions:#?}");
+    assert_eq!(new["os_hash_value"], sha512(&v2));
+    assert_eq!(old["status"], "deactivated", "{versions:#?}");
+    // The list's image was not touched.
+    assert_eq!(f.ours()[0]["id"], from_list[0]["id"]);
+    assert_eq!(f.ours()[0]["status"], "active");
+}
