@@ -129,7 +129,7 @@ pub struct SubscriptionSettings {
 /// What an `oci://` subscription follows and how it reaches the registry.
 #[derive(Debug, Args)]
 pub struct RegistryArgs {
-    /// oci:// and harbor:// only: follow this tag (repeatable)
+    /// oci:// and harbor:// only: follow this tag, or pin this manifest digest (sha256:…) (repeatable)
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
 

@@ -48,10 +48,15 @@ pub fn image_fields(
     let mut put = |key: &str, value: Value| {
         fields.insert(key.to_string(), value);
     };
-    put("dc:identifier", json!(format!("{host}/{repository}:{tag}")));
+    // A pinned digest is written as image references write it: `repo@sha256:…`.
+    let at = if tag.starts_with("sha256:") { '@' } else { ':' };
+    put(
+        "dc:identifier",
+        json!(format!("{host}/{repository}{at}{tag}")),
+    );
     put(
         "dc:title",
-        json!(pick(TITLE).unwrap_or_else(|| format!("{name}:{tag}"))),
+        json!(pick(TITLE).unwrap_or_else(|| format!("{name}{at}{tag}"))),
     );
     put(
         "dc:description",

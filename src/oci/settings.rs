@@ -39,8 +39,16 @@ impl RegistrySettings {
     /// Checks what the administrator gave; the message names the value and what to do.
     pub fn check(&self) -> Result<(), String> {
         for tag in &self.tags {
+            // A manifest digest pins one artifact: it never moves.
+            if tag.starts_with("sha256:") {
+                super::manifest::Digest::parse(tag).map_err(|e| format!("--tag {tag}: {e}"))?;
+                continue;
+            }
             check_tag(tag).map_err(|e| {
-                format!("--tag {tag}: {e} (letters, digits, '_', '.', '-'; at most 128)")
+                format!(
+                    "--tag {tag}: {e} (letters, digits, '_', '.', '-'; at most 128; or a \
+                     manifest digest sha256:<64 hexadecimal digits>)"
+                )
             })?;
         }
         if let Some(pattern) = &self.tag_pattern {

@@ -991,3 +991,48 @@ fn a_blob_download_killed_9_resumes_with_a_range_request() {
         "resumed from {from}"
     );
 }
+
+#[test]
+fn a_pinned_manifest_digest_is_followed_by_digest_and_never_moves() {
+    let Some(registry) = Registry::start(Some(("site", "s3cret"))) else {
+        return;
+    };
+    let env = site();
+    let v1: Vec<u8> = (0..40_000u32).flat_map(u32::to_le_bytes).collect();
+    let pushed = registry.push("egi/ubuntu", "22.04", &v1, &egi_annotations("22.04"));
+    let source = format!("oci://{}/egi/ubuntu", registry.host());
+    subscribe_with_credentials(&env, &source, &["--tag", &pushed.manifest_digest]).success();
+    let image = format!("{}/egi/ubuntu@{}", registry.host(), pushed.manifest_digest);
+    let list = env.run(&["image", "list"]);
+    list.success();
+    assert_eq!(list.stdout, format!("{image}\t3\t{source}\n"));
+    env.run(&["sync"]).success();
+    let file = format!(
+        "{}%2Fegi%2Fubuntu@{}",
+        registry.host(),
+        pushed.manifest_digest
+    );
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{file}"))).unwrap(),
+        v1
+    );
+    // The tag moves on; the pinned digest stays what it was.
+    let v2: Vec<u8> = (0..40_000u32).flat_map(u32::to_be_bytes).collect();
+    registry.push("egi/ubuntu", "22.04", &v2, &egi_annotations("22.04"));
+    env.run(&["sync"]).success();
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{file}"))).unwrap(),
+        v1
+    );
+    // A malformed digest is a usage error naming it.
+    let bad = env.run(&[
+        "subscribe",
+        "add",
+        &format!("oci://{}/egi/other", registry.host()),
+        "--tag",
+        "sha256:abc",
+        "--plain-http",
+    ]);
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("--tag sha256:abc"), "{}", bad.stderr);
+}
