@@ -1036,3 +1036,32 @@ fn a_pinned_manifest_digest_is_followed_by_digest_and_never_moves() {
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("--tag sha256:abc"), "{}", bad.stderr);
 }
+
+#[test]
+fn a_tag_moved_after_the_update_does_not_change_what_is_downloaded() {
+    let Some(registry) = Registry::start(Some(("site", "s3cret"))) else {
+        return;
+    };
+    let env = site();
+    let v1: Vec<u8> = (0..30_000u32).flat_map(u32::to_le_bytes).collect();
+    registry.push("egi/ubuntu", "22.04", &v1, &egi_annotations("22.04"));
+    let source = format!("oci://{}/egi/ubuntu", registry.host());
+    // The update resolves the tag to v1's digest and pins it.
+    subscribe_with_credentials(&env, &source, &["--tag", "22.04"]).success();
+    // The tag moves before the download: the download still fetches the pinned digest.
+    let v2: Vec<u8> = (0..30_000u32).flat_map(u32::to_be_bytes).collect();
+    registry.push("egi/ubuntu", "22.04", &v2, &egi_annotations("22.04"));
+    env.run(&["cache"]).success();
+    let file = format!("{}%2Fegi%2Fubuntu:22.04", registry.host());
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{file}"))).unwrap(),
+        v1,
+        "the pinned version, not what the tag names now"
+    );
+    // The next update sees the move: a new version, which replaces the first.
+    env.run(&["sync"]).success();
+    assert_eq!(
+        std::fs::read(env.path(&format!("cache/endorsed/{file}"))).unwrap(),
+        v2
+    );
+}
