@@ -939,15 +939,7 @@ fn glance_gets_images_from_a_list_and_from_an_oci_registry_through_one_sync() {
     };
     let Some(f) = Fixture::new(&[]) else { return };
     let dir = tempfile::tempdir().unwrap();
-    let annotations = serde_json::json!({
-        "eu.egi.cloud.tag": "2025.05.01",
-        "eu.egi.cloud.description": "Ubuntu 22.04 for EGI",
-        "org.openstack.glance.disk_format": "qcow2",
-        "org.openstack.glance.container_format": "bare",
-        "org.openstack.glance.architecture": "x86_64",
-        "org.openstack.glance.os_distro": "ubuntu",
-        "org.openstack.glance.os_version": "22.04",
-    });
+    let annotations = crate::oci::egi_annotations("2025.05.01");
     let v1 = disk(dir.path(), "qcow2", &[]);
     let pushed = registry.push("egi/ubuntu", "22.04", &v1, &annotations);
     let source = format!("oci://{}/egi/ubuntu", registry.host());

@@ -122,7 +122,7 @@ fn files(env: &crate::support::TestEnv, dir: &str) -> Vec<String> {
     crate::support::site::file_names(&env.path(&format!("cache/{dir}")))
 }
 
-fn egi_annotations(tag: &str) -> serde_json::Value {
+pub(crate) fn egi_annotations(tag: &str) -> serde_json::Value {
     json!({
         "eu.egi.cloud.tag": tag,
         "eu.egi.cloud.description": "Ubuntu 22.04 for EGI",
