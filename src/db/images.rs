@@ -54,7 +54,9 @@ pub struct ImageDetail {
 pub struct NewImage {
     pub identifier: String,
     pub refused: bool,
-    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// Its place in the imported list's `images` (not a copy of its metadata: a first
+    /// import of 1,000 images spent more time cloning them than using them).
+    pub index: usize,
 }
 
 /// A verified, rule-checked list ready to be stored.
@@ -370,7 +372,7 @@ pub(crate) fn import_list(
              VALUES (?1, ?2, ?3, ?4)",
         )
         .map_err(sql)?;
-    for image in &list.images {
+    for (index, image) in list.images.iter().enumerate() {
         let existing: Option<i64> = find
             .query_row(params![subscription.id, image.identifier], |r| r.get(0))
             .optional()
@@ -395,7 +397,7 @@ pub(crate) fn import_list(
             new_images.push(NewImage {
                 identifier: image.identifier.clone(),
                 refused,
-                metadata: image.raw.clone(),
+                index,
             });
             tx.last_insert_rowid()
         };
@@ -452,12 +454,22 @@ pub(crate) fn insert_list(
     )
     .map_err(sql)?;
     let list_id = tx.last_insert_rowid();
+    // A multipart/signed list's content is its message's first part: stored only when it
+    // cannot be cut from the message again (an opaque signature), so a list is not
+    // written twice. The empty blob (never a valid list) stands for "cut from raw".
+    let derivable = content_of(new.raw).is_some_and(|c| c == new.content);
+    let content: &[u8] = if derivable { &[] } else { new.content };
     tx.execute(
         "INSERT INTO image_list_message (image_list_id, raw, content) VALUES (?1, ?2, ?3)",
-        params![list_id, new.raw, new.content],
+        params![list_id, new.raw, content],
     )
     .map_err(sql)?;
     Ok(list_id)
+}
+
+/// The signed content of a `multipart/signed` message, cut as `SMIME_read_PKCS7` does.
+pub(super) fn content_of(raw: &[u8]) -> Option<Vec<u8>> {
+    crate::trust::mime::split_signed(raw).map(|(_, content)| content)
 }
 
 /// Stores how one list describes one registered image.

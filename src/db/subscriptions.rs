@@ -227,7 +227,8 @@ impl Db {
 
     /// A stored list's signed message (byte for byte) and its verified content.
     pub fn list_message(&self, list_id: i64) -> Result<ListMessage> {
-        self.conn()
+        let mut message = self
+            .conn()
             .query_row(
                 "SELECT raw, content FROM image_list_message WHERE image_list_id = ?1",
                 [list_id],
@@ -238,7 +239,18 @@ impl Db {
                     })
                 },
             )
-            .map_err(|e| self.error(e))
+            .map_err(|e| self.error(e))?;
+        // Not stored twice: cut from the message as it was when it was verified.
+        if message.content.is_empty() {
+            message.content = super::images::content_of(&message.raw).ok_or_else(|| {
+                Error::Failed(format!(
+                    "database {}: the stored message of list {list_id} has no signed content \
+                     to cut out; run 'vmcatcher subscribe update' to fetch the list again",
+                    self.path().display()
+                ))
+            })?;
+        }
+        Ok(message)
     }
 
     /// The list in force for a subscription, if any was imported.
