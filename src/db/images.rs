@@ -1,7 +1,10 @@
 //! Images of subscriptions, their per-list records, and importing a list.
 
+use std::collections::HashMap;
+
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
 use super::subscriptions::{NewImages, Subscription};
 use super::{now_text, sql, Db};
@@ -162,7 +165,8 @@ impl Db {
             .conn()
             .prepare(&format!(
                 "SELECT i.id, i.identifier, i.selected, {STATE_SQL}, s.id, s.identifier, \
-                 {RECORD_COLUMNS} FROM image i JOIN subscription s ON s.id = i.subscription_id \
+                 {RECORD_COLUMNS}, r.image_list_id \
+                 FROM image i JOIN subscription s ON s.id = i.subscription_id \
                  LEFT JOIN image_record r ON r.image_id = i.id AND r.image_list_id = s.current_list_id \
                  WHERE i.refused = 0 AND {condition} ORDER BY s.identifier, i.identifier"
             ))
@@ -173,7 +177,8 @@ impl Db {
                     None => None,
                     Some(_) => Some(record_at(row, 6)?),
                 };
-                Ok(ImageDetail {
+                let list_id: Option<i64> = row.get(6 + RECORD_COLUMN_COUNT)?;
+                let detail = ImageDetail {
                     id: row.get(0)?,
                     identifier: row.get(1)?,
                     selected: row.get::<_, i64>(2)? == 1,
@@ -181,11 +186,50 @@ impl Db {
                     subscription_id: row.get(4)?,
                     subscription: row.get(5)?,
                     record,
-                })
+                };
+                Ok((detail, list_id))
             })
             .map_err(|e| self.error(e))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.error(e))
+        let mut found: Vec<(ImageDetail, Option<i64>)> = rows
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))?;
+        self.fill_metadata(found.iter_mut().filter_map(|(d, list_id)| {
+            Some((
+                list_id.as_ref().copied()?,
+                d.identifier.as_str(),
+                d.record.as_mut()?,
+            ))
+        }))?;
+        Ok(found.into_iter().map(|(d, _)| d).collect())
+    }
+
+    /// Records keep no copy of their `hv:image` object (a 1,000-image list wrote 650 kB of
+    /// them, a fifth of a first import): it is read back from the list's content, parsed
+    /// once for each run of records of the same list. Records stored with it keep theirs.
+    fn fill_metadata<'a>(
+        &self,
+        records: impl Iterator<Item = (i64, &'a str, &'a mut ImageRecord)>,
+    ) -> Result<()> {
+        let mut parsed: Option<(i64, ImageObjects)> = None;
+        for (list_id, identifier, record) in records {
+            if !record.metadata.is_null() {
+                continue;
+            }
+            if parsed.as_ref().map(|(id, _)| *id) != Some(list_id) {
+                let content = self.list_message(list_id)?.content;
+                let images = ImageList::parse(&content)
+                    .map(|p| {
+                        let images = p.list.images.into_iter();
+                        images.map(|i| (i.identifier, i.raw)).collect()
+                    })
+                    .unwrap_or_default();
+                parsed = Some((list_id, images));
+            }
+            if let Some(raw) = parsed.as_mut().and_then(|(_, m)| m.remove(identifier)) {
+                record.metadata = Value::Object(raw);
+            }
+        }
+        Ok(())
     }
 
     /// Selects or deselects images for the cache.
@@ -263,9 +307,13 @@ impl Db {
     }
 }
 
+/// The `hv:image` objects of one list by image identifier.
+type ImageObjects = HashMap<String, Map<String, Value>>;
+
 /// The columns of an image record, in the order `record_at` reads them.
 const RECORD_COLUMNS: &str = "r.title, r.description, r.hypervisor, r.sha512, r.uri, r.os, \
      r.osversion, r.arch, r.version, r.size, r.comments, r.expires, r.metadata";
+const RECORD_COLUMN_COUNT: usize = 13;
 
 /// Reads an image record from `RECORD_COLUMNS` starting at column `at`.
 fn record_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ImageRecord> {
@@ -282,8 +330,11 @@ fn record_at(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ImageRecord
         size: row.get::<_, i64>(at + 9)?.max(0) as u64,
         comments: row.get(at + 10)?,
         expires: row.get(at + 11)?,
-        metadata: serde_json::from_str(&row.get::<_, String>(at + 12)?)
-            .unwrap_or(serde_json::Value::Null),
+        // Empty since the list's content holds it: `Db::fill_metadata` reads it there.
+        metadata: match row.get_ref(at + 12)?.as_str()? {
+            "" => Value::Null,
+            text => serde_json::from_str(text).unwrap_or(Value::Null),
+        },
     })
 }
 
@@ -322,8 +373,15 @@ impl Db {
                 })
             })
             .map_err(|e| self.error(e))?;
-        rows.collect::<rusqlite::Result<_>>()
-            .map_err(|e| self.error(e))
+        let mut found: Vec<CacheCandidate> = rows
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.error(e))?;
+        self.fill_metadata(
+            found
+                .iter_mut()
+                .map(|c| (c.list_id, c.image.as_str(), &mut c.record)),
+        )?;
+        Ok(found)
     }
 }
 
@@ -479,8 +537,8 @@ pub(crate) fn insert_record(
     image_id: i64,
     image: &Image,
 ) -> Result<()> {
-    // A map with string keys always serialises; no copy of it into a `Value` first.
-    let metadata = serde_json::to_string(&image.raw).unwrap_or_else(|_| "{}".to_owned());
+    // No copy of the `hv:image` object: the list's content has it (`Db::fill_metadata`).
+    let metadata = "";
     let mut insert = tx
         .prepare_cached(
             "INSERT INTO image_record (image_list_id, image_id, title, description, hypervisor, \
