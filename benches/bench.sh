@@ -168,6 +168,14 @@ timed_sh() {
     ELAPSED=$(secs "$t0" "$t1")
 }
 
+# listed ENV COUNT: a timed `image list` in ENV, which must print COUNT lines.
+listed() {
+    timed_vmc "$1" image list
+    local lines
+    lines=$(wc -l <"$T/last.log")
+    ((lines == $2)) || die "image list printed $lines lines, not $2"
+}
+
 new_env() {
     local name=$1 d=$T/env/$1
     rm -rf "$d"
@@ -520,9 +528,7 @@ if want lists; then
     say "  (the same over https, to subscribe the https database: $ELAPSED s)"
     list_t=() update_t=() update_tls_t=()
     for r in $(seq "$RUNS"); do
-        timed_vmc many image list
-        lines=$(wc -l <"$T/last.log")
-        ((lines == SUBS * IMAGES)) || die "image list printed $lines lines, not $((SUBS * IMAGES))"
+        listed many $((SUBS * IMAGES))
         list_t+=("$ELAPSED") rss_db+=("$RSS_KB")
         timed_vmc many subscribe update
         update_t+=("$ELAPSED") rss_db+=("$RSS_KB")
@@ -544,19 +550,18 @@ if want million; then
     sign_all "$T/www/million"
     rm -f "$T"/www/million/*.json
     say "  (generated and signed in $(secs "$t0" "$(now)") s)"
-    # Subscribed two at a time (writers queue on the database lock): setting up, not measured.
+    # Subscribed two at a time (writers queue on the database lock): setting up, not
+    # measured; -q so that a failure's message is what last.log ends with.
     new_env million
     t0=$(now)
     find "$T/www/million" -name '*.smime' -printf '%f\n' | sort |
         xargs -P 2 -I{} env VMCATCHER_CONFIG="$T/env/million/vmcatcher.toml" "$bin" \
-            -d "$T/env/million/vmcatcher.db" --cert-dir "$T/trust" \
+            -d "$T/env/million/vmcatcher.db" --cert-dir "$T/trust" -q \
             subscribe add "$base/million/{}" --auto-endorse >"$T/last.log" 2>&1
     say "  (subscribed in $(secs "$t0" "$(now)") s, 2 at a time)"
     m_list_t=() m_update_t=() rss_m=()
     for r in $(seq "$RUNS"); do
-        timed_vmc million image list
-        lines=$(wc -l <"$T/last.log")
-        ((lines == MSUBS * IMAGES)) || die "image list printed $lines lines, not $((MSUBS * IMAGES))"
+        listed million $((MSUBS * IMAGES))
         m_list_t+=("$ELAPSED") rss_m+=("$RSS_KB")
         timed_vmc million subscribe update
         m_update_t+=("$ELAPSED") rss_m+=("$RSS_KB")
