@@ -210,8 +210,8 @@ impl Db {
     /// (`synchronous = NORMAL` for this transaction) but by the next synced commit or by the
     /// checkpoint when the database closes, which is always synced. A crash or `kill -9`
     /// loses nothing (the WAL is in the kernel's page cache) and a power cut can only roll
-    /// the database back to a consistent earlier state, never corrupt it; three of the
-    /// five `fsync` calls of a first `subscribe add` go.
+    /// the database back to a consistent earlier state, never corrupt it. The `fsync` of
+    /// the WAL header and of the commit go; the checkpoint's remain.
     pub fn write_unsynced<T>(
         &mut self,
         f: impl FnOnce(&Transaction<'_>) -> Result<T>,
