@@ -14,7 +14,10 @@
 #   * peak resident memory of vmcatcher (`/usr/bin/time -v`, "Maximum resident set size");
 #   * BENCH_SUBSCRIPTIONS lists x BENCH_IMAGES images: the first `subscribe add` of every
 #     list over http (one run each, timed in all), `image list`, and `subscribe update` of
-#     all (unchanged) lists over https against the same over http.
+#     all (unchanged) lists over https against the same over http;
+#   * with BENCH_CASES=...,million (not by default: ~5 more minutes and ~1.5 GB of disk):
+#     BENCH_MILLION_SUBSCRIPTIONS (1000) lists x BENCH_IMAGES images, 10^6 images:
+#     `image list`, an unchanged `subscribe update` over http, peak RSS, database size.
 #
 # Each measurement runs BENCH_RUNS times (vmcatcher and baseline alternating) and the
 # median is reported. BENCH_CASES (download,check,lists,oci by default) picks the parts. The
@@ -25,6 +28,7 @@
 #
 # Usage: benches/bench.sh            (BENCH_SIZE_GB=2 by default; ~8 minutes on 2 cores)
 #   BENCH_SIZE_GB=1 BENCH_RUNS=3 BENCH_CASES=download,check benches/bench.sh
+#   BENCH_CASES=download,check,lists,million benches/bench.sh   (every case)
 #
 # Exit status: 0 when the benchmark ran, whether or not the targets were met (the table
 # says PASS/FAIL); non-zero only when the benchmark itself broke.
@@ -36,15 +40,16 @@ PARTS=${BENCH_PARTS:-4}
 SUBS=${BENCH_SUBSCRIPTIONS:-100}
 IMAGES=${BENCH_IMAGES:-1000}
 CASES=${BENCH_CASES:-download,check,lists,oci}
+MSUBS=${BENCH_MILLION_SUBSCRIPTIONS:-1000}
 
 started=$(date +%s%N)
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'bench.sh: %s\n' "$*" >&2; exit 1; }
 
 [[ $SIZE_GB =~ ^[0-9]+([.][0-9]+)?$ ]] || die "BENCH_SIZE_GB must be a number of GB, not '$SIZE_GB'"
-[[ $CASES =~ ^(download|check|lists|oci)(,(download|check|lists|oci))*$ ]] ||
-    die "BENCH_CASES must be a comma-separated list of download, check, lists, oci, not '$CASES'"
-for v in RUNS PARTS SUBS IMAGES; do
+[[ $CASES =~ ^(download|check|lists|oci|million)(,(download|check|lists|oci|million))*$ ]] ||
+    die "BENCH_CASES must be a comma-separated list of download, check, lists, oci, million, not '$CASES'"
+for v in RUNS PARTS SUBS IMAGES MSUBS; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer, not '${!v}'"
 done
 ((PARTS >= 2)) || die "BENCH_PARTS must be at least 2"
@@ -167,6 +172,14 @@ timed_sh() {
     ELAPSED=$(secs "$t0" "$t1")
 }
 
+# listed ENV COUNT: a timed `image list` in ENV, which must print COUNT lines.
+listed() {
+    timed_vmc "$1" image list
+    local lines
+    lines=$(wc -l <"$T/last.log")
+    ((lines == $2)) || die "image list printed $lines lines, not $2"
+}
+
 new_env() {
     local name=$1 d=$T/env/$1
     rm -rf "$d"
@@ -281,19 +294,32 @@ if mode == "one":  # one OUT IDENT SPECFILE
         images = [image(*line.split()) for line in f if line.strip()]
     with open(out, "w") as f:
         json.dump(imagelist(ident, images, "file://" + out), f, indent=2)
-else:  # many DIR SUBS IMAGES BASEURL: SUBS lists of IMAGES (never fetched) images
-    out, subs, n, base = sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
+else:  # many DIR SUBS IMAGES BASEURL PATH: SUBS lists of IMAGES (never fetched) images
+    out, subs, n, base, path = sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7], sys.argv[8]
     fake_sha = "ab" * 64
+    width = max(3, len(str(subs - 1)))
+    # One list rendered with markers, then copied with each subscription's number: 10^3
+    # lists of 10^3 images in seconds rather than minutes of json.dump.
+    images = [image("@ID@-%04x-4000-8000-%012x" % (i // 65536, i), 1024 * (i + 1), fake_sha,
+                    "%s/none/@N@/%d" % (base, i)) for i in range(n)]
+    template = json.dumps(imagelist("@ID@-0000-4000-8000-000000000000", images,
+                                    "%s/%s/@NAME@.smime" % (base, path)), indent=2)
     for s in range(subs):
-        ident = "%08x-0000-4000-8000-000000000000" % (s + 1)
-        images = [image("%08x-%04x-4000-8000-%012x" % (s + 1, i // 65536, i),
-                        1024 * (i + 1), fake_sha, "%s/none/%d/%d" % (base, s, i))
-                  for i in range(n)]
-        with open("%s/%03d.json" % (out, s), "w") as f:
-            json.dump(imagelist(ident, images, "%s/lists/%03d.smime" % (base, s)), f, indent=2)
+        name = "%0*d" % (width, s)
+        text = template.replace("@ID@", "%08x" % (s + 1)).replace("@N@", str(s))
+        with open("%s/%s.json" % (out, name), "w") as f:
+            f.write(text.replace("@NAME@", name))
 EOF
 mklist_one() { python3 "$T/mklist.py" one "$CA_DN" "$ENDORSER_DN" "$@"; }
 mklist_many() { python3 "$T/mklist.py" many "$CA_DN" "$ENDORSER_DN" "$@"; }
+# sign_all DIR: every DIR/*.json signed into DIR/*.smime, one openssl per core at a time.
+sign_all() {
+    find "$1" -name '*.json' -print0 | P=$P xargs -0 -P "$(nproc)" -n 16 sh -c '
+        for f; do
+            openssl smime -sign -md sha256 -in "$f" -signer "$P/endorser.pem" \
+                -inkey "$P/endorser.key" -out "${f%.json}.smime" || exit 255
+        done' sh
+}
 
 # ---------------------------------------------------------------------------- server
 # One threaded HTTP/1.1 server (persistent connections, as real servers have) for the
@@ -546,10 +572,8 @@ rm -f "$T"/www/big.img "$T"/www/part.*
 if want lists; then
     say "$SUBS subscriptions x $IMAGES images: generating and signing the lists"
     mkdir -p "$T/www/lists"
-    mklist_many "$T/www/lists" "$SUBS" "$IMAGES" "$base"
-    for f in "$T"/www/lists/*.json; do
-        sign_list "$f" "${f%.json}.smime"
-    done
+    mklist_many "$T/www/lists" "$SUBS" "$IMAGES" "$base" lists
+    sign_all "$T/www/lists"
     # subscribe_all ENV BASE: one `subscribe add` run per list; sets ELAPSED (all of them).
     subscribe_all() {
         local name=$1 from=$2 t0 f
@@ -572,9 +596,7 @@ if want lists; then
     say "  (the same over https, to subscribe the https database: $ELAPSED s)"
     list_t=() update_t=() update_tls_t=()
     for r in $(seq "$RUNS"); do
-        timed_vmc many image list
-        lines=$(wc -l <"$T/last.log")
-        ((lines == SUBS * IMAGES)) || die "image list printed $lines lines, not $((SUBS * IMAGES))"
+        listed many $((SUBS * IMAGES))
         list_t+=("$ELAPSED") rss_db+=("$RSS_KB")
         timed_vmc many subscribe update
         update_t+=("$ELAPSED") rss_db+=("$RSS_KB")
@@ -584,6 +606,39 @@ if want lists; then
     done
     m_add=$(median "${add_t[@]}") m_list=$(median "${list_t[@]}")
     m_upd=$(median "${update_t[@]}") m_upd_tls=$(median "${update_tls_t[@]}")
+fi
+
+# ---------------------------------------------------------------------------- 10^6 images
+if want million; then
+    say "$MSUBS subscriptions x $IMAGES images: generating and signing the lists"
+    rm -rf "$T/www/lists" # the smaller case's lists are no longer needed
+    mkdir -p "$T/www/million"
+    t0=$(now)
+    mklist_many "$T/www/million" "$MSUBS" "$IMAGES" "$base" million
+    sign_all "$T/www/million"
+    rm -f "$T"/www/million/*.json
+    say "  (generated and signed in $(secs "$t0" "$(now)") s)"
+    # Subscribed two at a time (writers queue on the database lock): setting up, not
+    # measured; -q so that a failure's message is what last.log ends with.
+    new_env million
+    t0=$(now)
+    find "$T/www/million" -name '*.smime' -printf '%f\n' | sort |
+        xargs -P 2 -I{} env VMCATCHER_CONFIG="$T/env/million/vmcatcher.toml" "$bin" \
+            -d "$T/env/million/vmcatcher.db" --cert-dir "$T/trust" -q \
+            subscribe add "$base/million/{}" --auto-endorse >"$T/last.log" 2>&1
+    say "  (subscribed in $(secs "$t0" "$(now)") s, 2 at a time)"
+    m_list_t=() m_update_t=() rss_m=()
+    for r in $(seq "$RUNS"); do
+        listed million $((MSUBS * IMAGES))
+        m_list_t+=("$ELAPSED") rss_m+=("$RSS_KB")
+        timed_vmc million subscribe update
+        m_update_t+=("$ELAPSED") rss_m+=("$RSS_KB")
+        say "  run $r: image list ${m_list_t[-1]} s, unchanged subscribe update (http) ${m_update_t[-1]} s"
+    done
+    m_mlist=$(median "${m_list_t[@]}") m_mupd=$(median "${m_update_t[@]}")
+    db_files=("$T/env/million/vmcatcher.db"*)
+    m_db_mb=$(du -cb "${db_files[@]}" | awk 'END { printf "%.0f", $1 / 1e6 }')
+    rm -rf "$T/www/million"
 fi
 
 # ---------------------------------------------------------------------------- table
@@ -643,6 +698,14 @@ total=$(secs "$started" "$(now)")
         limit_row "unchanged update, $SUBS lists (http)" "$m_upd" s 2
         echo
         echo "(peak RSS of image list / subscribe update with $SUBS x $IMAGES images: $(mib "$(worst "${rss_db[@]}")") MiB)"
+    fi
+    if want million; then
+        want lists && echo
+        n=$((MSUBS * IMAGES))
+        limit_row "image list, $MSUBS x $IMAGES images" "$m_mlist" s 2
+        limit_row "unchanged update, $MSUBS lists (http)" "$m_mupd" s 15
+        limit_row "peak RSS, list/update, $n images" "$(mib "$(worst "${rss_m[@]}")")" MiB 30
+        limit_row "database size, $n images" "$m_db_mb" MB 1000
     fi
     echo "total wall time: $total s"
 }

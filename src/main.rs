@@ -3,6 +3,14 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 
 fn main() -> ExitCode {
+    // A list's buffers (hundreds of kB each) come from the heap rather than a fresh mmap
+    // each, which the kernel zeroes page by page and unmaps again on free.
+    // SAFETY: mallopt only tunes glibc's allocator; it is called before any thread starts.
+    #[cfg(target_env = "gnu")]
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
+    }
     // Invoked as vmcatcher_subscribe, _image, _endorser or _cache: the original's options.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(tool) = args

@@ -3,7 +3,7 @@ use crate::cache::CacheDirs;
 use crate::cli::{Format, ImageCommand, ImageSelection};
 use crate::db::{Db, ImageDetail};
 use crate::error::Result;
-use crate::output::{self, image_lines, image_list_lines, ImageJson, ImageView};
+use crate::output::{self, image_lines, image_list_line, ImageJson, ImageView};
 
 pub(super) fn run(ctx: &Context, cmd: ImageCommand) -> Result<()> {
     match cmd {
@@ -27,11 +27,17 @@ fn list(ctx: &Context, subscription: Option<&str>, long: bool) -> Result<()> {
         let subscriptions = db.subscriptions()?;
         return output::write(output::image_long_lines(&images, &cached, &subscriptions));
     }
-    let images = db.image_states(filter)?;
-    match format {
-        Format::Json => output::json(&images),
-        _ => output::write(image_list_lines(&images)),
-    }
+    // Streamed: 10⁶ images list in flat memory.
+    let json = format == Format::Json;
+    let mut out = output::Stream::new(json);
+    db.each_image_state(filter, |image| {
+        if json {
+            out.record(&image)
+        } else {
+            out.line(&image_list_line(&image))
+        }
+    })?;
+    out.finish()
 }
 
 fn resolve(db: &Db, selection: &ImageSelection) -> Result<Vec<ImageDetail>> {

@@ -231,18 +231,29 @@ impl Db {
 
     /// A stored list's signed message (byte for byte) and its verified content.
     pub fn list_message(&self, list_id: i64) -> Result<ListMessage> {
-        self.conn()
+        let damaged = |what: &str| {
+            Error::Failed(format!(
+                "database {}: the stored message of list {list_id} {what}; run 'vmcatcher \
+                 subscribe update' to fetch the list again",
+                self.path().display()
+            ))
+        };
+        let (raw, content): (Vec<u8>, Vec<u8>) = self
+            .conn()
             .query_row(
                 "SELECT raw, content FROM image_list_message WHERE image_list_id = ?1",
                 [list_id],
-                |row| {
-                    Ok(ListMessage {
-                        raw: row.get(0)?,
-                        content: row.get(1)?,
-                    })
-                },
+                |row| Ok((row.get(0)?, row.get(1)?)),
             )
-            .map_err(|e| self.error(e))
+            .map_err(|e| self.error(e))?;
+        let raw = super::images::decompress(raw).ok_or_else(|| damaged("does not decompress"))?;
+        let mut message = ListMessage { raw, content };
+        // Not stored twice: cut from the message as it was when it was verified.
+        if message.content.is_empty() {
+            message.content = super::images::content_of(&message.raw)
+                .ok_or_else(|| damaged("has no signed content to cut out"))?;
+        }
+        Ok(message)
     }
 
     /// The list in force for a subscription, if any was imported.

@@ -647,6 +647,7 @@ fn store_list(
             signer_dn: &signer.subject,
             signer_ca: &signer.issuer,
             list: &parsed,
+            records_in_content: true,
         },
         &imported,
         expired.as_deref(),
@@ -663,7 +664,7 @@ fn store_list(
             refused_new.insert(image.identifier.clone());
             tx.last_insert_rowid()
         };
-        db::insert_record(tx, id, image_id, image)?;
+        db::insert_record(tx, id, image_id, image, true)?;
     }
     Ok(Some(id))
 }

@@ -5,19 +5,14 @@ use serde::Serialize;
 use super::{field, key_value, subscription_lines, SubscriptionJson};
 use crate::db::{ImageDetail, ImageRecord, ImageState, Subscription, SubscriptionView};
 
-/// `id<TAB>state<TAB>subscription`, no header (the original's listing).
-pub(crate) fn image_list_lines(images: &[ImageState]) -> String {
-    images
-        .iter()
-        .map(|i| {
-            format!(
-                "{}\t{}\t{}\n",
-                field(&i.identifier),
-                i.state,
-                field(&i.subscription)
-            )
-        })
-        .collect()
+/// `id<TAB>state<TAB>subscription`, no header: a line of the original's listing.
+pub(crate) fn image_list_line(i: &ImageState) -> String {
+    format!(
+        "{}\t{}\t{}\n",
+        field(&i.identifier),
+        i.state,
+        field(&i.subscription)
+    )
 }
 
 /// `image list -l`, for people: the state in words, size, version, title, subscription.

@@ -58,7 +58,7 @@ pub fn add(db: &mut Db, services: &Services<'_>, request: &AddRequest<'_>) -> Re
         );
     }
 
-    let (endorser, endorser_created) = db.write(|tx| {
+    let (endorser, endorser_created) = db.write_unsynced(|tx| {
         // Looked up again under the write lock: another `subscribe add --auto-endorse` of
         // a list by the same signer may have created the endorser since.
         let (endorser, created) =

@@ -114,7 +114,8 @@ fn check_and_import(
     let new_images: Vec<NewImage> = db.write(|tx| {
         let new_images = db::import_list(tx, subscription, &resolved.to_store(), false)?;
         for image in &new_images {
-            if let Some(r) = events.record(EventType::SubscriptionImageNew, &image.metadata) {
+            let metadata = &resolved.list.images[image.index].raw;
+            if let Some(r) = events.record(EventType::SubscriptionImageNew, metadata) {
                 insert_event(tx, &r, None)?;
             }
         }
@@ -194,6 +195,8 @@ impl Resolved {
             signer_dn: "",
             signer_ca: "",
             list: &self.list,
+            // The stored message is the resolution, not an image list.
+            records_in_content: false,
         }
     }
 }

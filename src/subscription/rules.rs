@@ -33,6 +33,7 @@ impl SignedList {
             signer_dn: &self.signer_subject,
             signer_ca: &self.signer_issuer,
             list: &self.list,
+            records_in_content: true,
         }
     }
 }

@@ -165,10 +165,11 @@ fn import(
     subscription: &Subscription,
     signed: &SignedList,
 ) -> Result<Vec<NewImage>> {
-    db.write(|tx| {
+    db.write_unsynced(|tx| {
         let new_images = db::import_list(tx, subscription, &signed.to_store(), false)?;
         for image in &new_images {
-            if let Some(r) = events.record(EventType::SubscriptionImageNew, &image.metadata) {
+            let metadata = &signed.list.images[image.index].raw;
+            if let Some(r) = events.record(EventType::SubscriptionImageNew, metadata) {
                 insert_event(tx, &r, None)?;
             }
         }

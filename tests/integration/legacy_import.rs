@@ -154,8 +154,15 @@ fn stored_lists_keep_their_bytes() {
     let mut stmt = new
         .prepare("SELECT raw FROM image_list_message ORDER BY image_list_id")
         .unwrap();
+    // Stored LZ4-compressed behind a marker (src/db/images.rs).
     let stored: Vec<Vec<u8>> = stmt
-        .query_map([], |r| r.get(0))
+        .query_map([], |r| {
+            let raw: Vec<u8> = r.get(0)?;
+            Ok(match raw.strip_prefix(b"\0vmcatcher-lz4\0") {
+                Some(block) => lz4_flex::block::decompress_size_prepended(block).unwrap(),
+                None => raw,
+            })
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();

@@ -332,8 +332,9 @@ fn without_stamp(calls: Vec<Vec<String>>) -> Vec<Vec<String>> {
         .map(|call| {
             call.into_iter()
                 .map(|word| match word.strip_prefix("EXPIRED_") {
-                    Some(rest) if rest.len() > 21 && rest.as_bytes()[20] == b'_' => {
-                        format!("EXPIRED_STAMP_{}", &rest[21..])
+                    // 2026-12-03T19-03-16.123456Z_
+                    Some(rest) if rest.len() > 28 && rest.as_bytes()[27] == b'_' => {
+                        format!("EXPIRED_STAMP_{}", &rest[28..])
                     }
                     _ => word,
                 })
