@@ -585,12 +585,27 @@ if want lists; then
         done
         ELAPSED=$(secs "$t0" "$(now)")
     }
+    # subscribe_at_once ENV BASE: one `subscribe add URL...` with every list; sets ELAPSED.
+    subscribe_at_once() {
+        local name=$1 from=$2 t0 f urls=()
+        new_env "$name"
+        for f in "$T"/www/lists/*.smime; do
+            urls+=("$from/lists/$(basename "$f")")
+        done
+        t0=$(now)
+        vmc "$name" subscribe add "${urls[@]}" --auto-endorse >"$T/last.log" 2>&1 ||
+            die "subscribe add of $SUBS lists at once failed: $(tail -3 "$T/last.log")"
+        ELAPSED=$(secs "$t0" "$(now)")
+    }
     say "first subscribe add of the $SUBS lists over http, one run each ($RUNS runs)"
-    add_t=()
+    add_t=() add_once_t=()
     for r in $(seq "$RUNS"); do
         subscribe_all many "$base"
         add_t+=("$ELAPSED")
         say "  run $r: $ELAPSED s in all"
+        subscribe_at_once many "$base"
+        add_once_t+=("$ELAPSED")
+        say "  run $r: $ELAPSED s in one subscribe add of the $SUBS lists"
     done
     subscribe_all manytls "$sbase"
     say "  (the same over https, to subscribe the https database: $ELAPSED s)"
@@ -604,7 +619,8 @@ if want lists; then
         update_tls_t+=("$ELAPSED") rss_db+=("$RSS_KB")
         say "  run $r: image list ${list_t[-1]} s, subscribe update http ${update_t[-1]} s, https ${update_tls_t[-1]} s"
     done
-    m_add=$(median "${add_t[@]}") m_list=$(median "${list_t[@]}")
+    m_add=$(median "${add_t[@]}") m_add_once=$(median "${add_once_t[@]}")
+    m_list=$(median "${list_t[@]}")
     m_upd=$(median "${update_t[@]}") m_upd_tls=$(median "${update_tls_t[@]}")
 fi
 
@@ -679,6 +695,7 @@ total=$(secs "$started" "$(now)")
     if want lists; then
         time_ratio_row "unchanged update, $SUBS x $IMAGES, https vs http" "$m_upd_tls" "$m_upd" 1.5 2
         limit_row "first subscribe add, $SUBS x $IMAGES (http)" "$m_add" s 3
+        limit_row "  the same, one subscribe add of all $SUBS" "$m_add_once" s 3
     fi
     if want download; then
         throughput_row "download+verify https vs curl \\| sha512sum" "$m_dls_v" "$m_dls_b" 1.0 ">= 1.0x"

@@ -12,8 +12,10 @@ pub enum SubscribeCommand {
         after_help = "Examples:\n  vmcatcher subscribe add https://example.org/image.list --auto-endorse\n  vmcatcher subscribe add https://vo.example.org/list --new-images subscribe \\\n      --username site --password-file /etc/vmcatcher/vo.password\n  vmcatcher subscribe add oci://registry.egi.eu/egi_vm_images/ubuntu --tag-pattern '^[^-]*$'\n\nRegistry sources are described in docs/oci.md."
     )]
     Add {
-        /// URL of the signed list (https, http or file), oci://HOST/PROJECT/REPOSITORY or harbor://HOST/PROJECT
-        url: String,
+        /// URL of the signed list (https, http or file; several lists at once share the
+        /// options), or one oci://HOST/PROJECT/REPOSITORY or harbor://HOST/PROJECT
+        #[arg(required = true, value_name = "URL")]
+        urls: Vec<String>,
 
         /// Create and link the signer as an endorser when it is not known yet
         #[arg(long)]

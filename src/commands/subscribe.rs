@@ -13,28 +13,34 @@ use crate::trust::verify;
 pub(super) fn run(ctx: &Context, cmd: SubscribeCommand) -> Result<()> {
     match cmd {
         SubscribeCommand::Add {
-            url,
-            auto_endorse,
-            settings,
-            registry,
-        } if crate::oci::reference::is_registry_url(&url) => {
-            add_registry(ctx, &url, auto_endorse, &settings, registry)
-        }
-        SubscribeCommand::Add {
-            url,
+            urls,
             auto_endorse,
             settings,
             registry,
         } => {
+            let is_registry = |u: &String| crate::oci::reference::is_registry_url(u);
+            match urls.as_slice() {
+                [url] if is_registry(url) => {
+                    return add_registry(ctx, url, auto_endorse, &settings, registry)
+                }
+                [_, _, ..] if urls.iter().any(is_registry) => {
+                    return Err(Error::Usage(
+                        "add a registry source (oci://, harbor://) on its own: its --tag \
+                         options are its own"
+                            .to_string(),
+                    ))
+                }
+                _ => {}
+            }
             if registry.any() {
                 return Err(Error::Usage(format!(
                     "--tag, --tag-pattern, --plain-http and --layer-media-type are for \
                      registry sources (oci://HOST/PROJECT/REPOSITORY), not for the image \
                      list {}",
-                    redact_url(&url)
+                    redact_url(&urls[0])
                 )));
             }
-            add(ctx, &url, auto_endorse, &settings)
+            add(ctx, &urls, auto_endorse, &settings)
         }
         SubscribeCommand::List => list(ctx),
         SubscribeCommand::Show { subscriptions } => show(ctx, &subscriptions),
@@ -163,45 +169,65 @@ fn add_registry(
     Ok(())
 }
 
+/// Subscribes to each list in turn, in one process (one database, one trust store): a
+/// site adding many lists pays the start-up once. With several, a failing list is
+/// reported and the others are still added; the exit code is the last failure's.
 fn add(
     ctx: &Context,
-    url: &str,
+    urls: &[String],
     auto_endorse: bool,
     settings: &SubscriptionSettings,
 ) -> Result<()> {
-    let given = url;
-    let url = &if given.contains("://") {
-        given.to_string()
-    } else {
-        // A plain path, as `verify` takes one: the file URL of its absolute path.
-        let file_url = path_to_file_url(given).map_err(|e| Error::Usage(e.to_string()))?;
-        tracing::info!("'{given}' is a local path: subscribing to {file_url}");
-        file_url
-    };
     let password = settings.password()?;
     let mut db = ctx.create_db()?;
     let fetcher = UrlFetcher;
     let services = ctx.services(&fetcher)?;
-    let added = subscription::add(
-        &mut db,
-        &services,
-        &AddRequest {
-            url,
-            auto_endorse,
-            new_images: settings.new_images_or_default(),
-            tls_anchors: settings.tls_anchors_or_default(),
-            username: settings.username.as_deref(),
-            password: password.as_deref(),
-        },
-    )?;
-    tracing::info!(
-        "subscribed to '{}' at {} ({} images, endorser '{}')",
-        added.identifier,
-        redact_url(url),
-        added.images,
-        added.endorser
-    );
-    Ok(())
+    let mut failed = None;
+    for given in urls {
+        let added = list_url(given).and_then(|url| {
+            let added = subscription::add(
+                &mut db,
+                &services,
+                &AddRequest {
+                    url: &url,
+                    auto_endorse,
+                    new_images: settings.new_images_or_default(),
+                    tls_anchors: settings.tls_anchors_or_default(),
+                    username: settings.username.as_deref(),
+                    password: password.as_deref(),
+                },
+            )?;
+            Ok((url, added))
+        });
+        match added {
+            Ok((url, added)) => tracing::info!(
+                "subscribed to '{}' at {} ({} images, endorser '{}')",
+                added.identifier,
+                redact_url(&url),
+                added.images,
+                added.endorser
+            ),
+            Err(e) if urls.len() == 1 => return Err(e),
+            Err(e) => {
+                tracing::error!("{}: {e}", redact_url(given));
+                failed = Some(e.exit_code());
+            }
+        }
+    }
+    match failed {
+        Some(code) => Err(Error::Reported(code)),
+        None => Ok(()),
+    }
+}
+
+/// A list's URL as given, or the file URL of a plain path (as `verify` takes one).
+fn list_url(given: &str) -> Result<String> {
+    if given.contains("://") {
+        return Ok(given.to_string());
+    }
+    let file_url = path_to_file_url(given).map_err(|e| Error::Usage(e.to_string()))?;
+    tracing::info!("'{given}' is a local path: subscribing to {file_url}");
+    Ok(file_url)
 }
 
 /// The original's listing: identifier, authorised, trust anchor, URL.

@@ -1038,3 +1038,36 @@ fn credentials_over_plain_http_are_warned_about() {
     cleared.success();
     assert!(!cleared.stderr.contains("plain http"), "{}", cleared.stderr);
 }
+
+#[test]
+fn add_of_several_lists_adds_each_and_reports_the_ones_that_fail() {
+    let f = Fixture::new();
+    let mut second = ListSpec::new("1");
+    second.identifier = "22222222-2222-3333-4444-555555555555".into();
+    f.server.route("/list2", Route::ok(second.signed()));
+    let missing = f.server.url("/missing");
+    let run = f.run(&[
+        "subscribe",
+        "add",
+        &f.url,
+        &missing,
+        &f.server.url("/list2"),
+        "--auto-endorse",
+    ]);
+    // The missing list fails (exit 10, named); the two others are added all the same.
+    assert_eq!(run.code, 10, "{}", run.stderr);
+    assert!(run.stderr.contains(&missing), "{}", run.stderr);
+    let list = f.run(&["subscribe", "list"]);
+    assert_eq!(list.stdout.lines().count(), 2, "{}", list.stdout);
+    assert!(list.stdout.contains(LIST_ID) && list.stdout.contains("22222222-"));
+    // A registry source is added on its own.
+    f.run(&[
+        "subscribe",
+        "add",
+        &f.url,
+        "oci://registry.example/egi/ubuntu",
+        "--tag",
+        "22.04",
+    ])
+    .failure(2, &["on its own"]);
+}
