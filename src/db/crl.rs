@@ -3,16 +3,21 @@
 
 use rusqlite::params;
 
-use super::{now_text, sql, Db};
+use time::OffsetDateTime;
+
+use super::{sql, Db};
 use crate::error::Result;
+use crate::imagelist::format_date;
 
 impl Db {
-    /// When the CRL problem of `ca` was first seen; recorded now if this is the first time.
-    pub fn crl_problem_since(&mut self, ca: &str) -> Result<String> {
+    /// When the CRL problem of `ca` was first seen; recorded as `now` if this is the first
+    /// time. The caller's `now`, not the clock's: a second that ticks between the two would
+    /// put the first sighting after the caller's now, and a grace of 0 would not be over.
+    pub fn crl_problem_since(&mut self, ca: &str, now: OffsetDateTime) -> Result<String> {
         self.write(|tx| {
             tx.execute(
                 "INSERT OR IGNORE INTO crl_problem (ca, first_seen) VALUES (?1, ?2)",
-                params![ca, now_text()],
+                params![ca, format_date(now)],
             )
             .map_err(sql)?;
             tx.query_row(
@@ -61,5 +66,23 @@ impl Db {
             }
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn the_first_sighting_is_the_callers_now_and_later_ones_keep_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut db = Db::open(&dir.path().join("vmcatcher.db")).unwrap();
+        // A time just before a second ticks: the clock has moved on when the row is written.
+        let first = datetime!(2026-12-03 21:30:10.999 UTC);
+        let since = db.crl_problem_since("/CN=CA", first).unwrap();
+        assert_eq!(since, "2026-12-03T21:30:10Z");
+        let later = datetime!(2026-12-04 08:00:00 UTC);
+        assert_eq!(db.crl_problem_since("/CN=CA", later).unwrap(), since);
     }
 }

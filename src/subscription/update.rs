@@ -244,7 +244,7 @@ fn recheck_stored(
             let grace = time::Duration::seconds(
                 i64::try_from(services.config.trust.crl_grace.value).unwrap_or(i64::MAX),
             );
-            let since = parse_date(&db.crl_problem_since(&ca)?).unwrap_or(now);
+            let since = parse_date(&db.crl_problem_since(&ca, now)?).unwrap_or(now);
             // Past a stale CRL's nextUpdate; since first seen for a missing or unusable one.
             let start = match services.trust.crl_next_update(&ca) {
                 Some(Some(next)) if next < now => next,
