@@ -40,6 +40,8 @@ example=$DESTDIR$PREFIX/share/doc/vmcatcher/vmcatcher.toml.example
 # The cron job is an alternative to the systemd timer: installed as documentation, to be
 # copied to /etc/cron.d by sites without systemd.
 cron=$DESTDIR$PREFIX/share/doc/vmcatcher/cron.d-vmcatcher
+# The node exporter drop-in for the sync unit: documentation too, with BINDIR filled in.
+textfile=$DESTDIR$PREFIX/share/doc/vmcatcher/vmcatcher-textfile.conf
 units=$DESTDIR$UNITDIR
 # Earlier versions ran the unit as a vmcatcher user made by this sysusers file: removed by
 # both install and uninstall (the user itself, if systemd-sysusers made it, is left).
@@ -82,7 +84,8 @@ config_text() {
 
 uninstall() {
     uninstall_legacy_names
-    rm -f "$bin" "$bash_completion" "$zsh_completion" "$fish_completion" "$cron" "$old_sysusers" "$example"
+    rm -f "$bin" "$bash_completion" "$zsh_completion" "$fish_completion" "$cron" "$textfile" \
+        "$old_sysusers" "$example"
     rm -f "$man"/vmcatcher.1 "$man"/vmcatcher-*.1
     rm -f "$units/vmcatcher-sync.service" "$units/vmcatcher-sync.timer" \
         "$units/vmcatcher-events.service" "$units/vmcatcher-events.timer"
@@ -129,7 +132,8 @@ install_all() {
         chmod 0644 "$units/$unit"
     done
     sed "s|@BINDIR@|$BINDIR|g" contrib/cron/vmcatcher > "$cron"
-    chmod 0644 "$cron"
+    sed "s|@BINDIR@|$BINDIR|g" contrib/systemd/vmcatcher-textfile.conf > "$textfile"
+    chmod 0644 "$cron" "$textfile"
     rm -f "$old_sysusers"
     say "vmcatcher installed into ${DESTDIR:-/} (PREFIX=$PREFIX)"
     if [ -z "$DESTDIR" ]; then

@@ -62,6 +62,7 @@ fn install_into_destdir_then_uninstall() {
         "usr/lib/systemd/system/vmcatcher-events.service",
         "usr/lib/systemd/system/vmcatcher-events.timer",
         "usr/share/doc/vmcatcher/cron.d-vmcatcher",
+        "usr/share/doc/vmcatcher/vmcatcher-textfile.conf",
     ] {
         assert!(d.join(path).exists(), "{path} missing");
     }
@@ -72,6 +73,12 @@ fn install_into_destdir_then_uninstall() {
     assert!(
         service.contains("ExecStart=/usr/bin/vmcatcher sync"),
         "{service}"
+    );
+    let textfile =
+        std::fs::read_to_string(d.join("usr/share/doc/vmcatcher/vmcatcher-textfile.conf")).unwrap();
+    assert!(
+        textfile.contains("'/usr/bin/vmcatcher status -f prometheus") && !textfile.contains('@'),
+        "{textfile}"
     );
     let hooks: Vec<PathBuf> = files_below(&d.join("usr/libexec/vmcatcher/hooks"));
     let shipped = std::fs::read_dir(root().join("plugins"))
