@@ -49,6 +49,12 @@ old_sysusers=$DESTDIR/usr/lib/sysusers.d/vmcatcher.conf
 
 say() { printf '%s\n' "$*"; }
 
+# install_with_bindir SOURCE TARGET: SOURCE with @BINDIR@ replaced, as TARGET (0644).
+install_with_bindir() {
+    sed "s|@BINDIR@|$BINDIR|g" "$1" > "$2"
+    chmod 0644 "$2"
+}
+
 # The original vmcatcher 0.6.3's command names: links to vmcatcher, which takes their
 # options when called by these names (cron lines and site scripts keep working).
 legacy_names="vmcatcher_subscribe vmcatcher_image vmcatcher_endorser vmcatcher_cache"
@@ -128,12 +134,10 @@ install_all() {
     install -d -m 0755 "$units" "$(dirname "$cron")"
     for unit in vmcatcher-sync.service vmcatcher-sync.timer \
         vmcatcher-events.service vmcatcher-events.timer; do
-        sed "s|@BINDIR@|$BINDIR|g" "contrib/systemd/$unit" > "$units/$unit"
-        chmod 0644 "$units/$unit"
+        install_with_bindir "contrib/systemd/$unit" "$units/$unit"
     done
-    sed "s|@BINDIR@|$BINDIR|g" contrib/cron/vmcatcher > "$cron"
-    sed "s|@BINDIR@|$BINDIR|g" contrib/systemd/vmcatcher-textfile.conf > "$textfile"
-    chmod 0644 "$cron" "$textfile"
+    install_with_bindir contrib/cron/vmcatcher "$cron"
+    install_with_bindir contrib/systemd/vmcatcher-textfile.conf "$textfile"
     rm -f "$old_sysusers"
     say "vmcatcher installed into ${DESTDIR:-/} (PREFIX=$PREFIX)"
     if [ -z "$DESTDIR" ]; then
